@@ -1,0 +1,115 @@
+"""Command line: python3 -m dmtd_export {export,random,golden,tiny} ..."""
+
+import argparse
+import os
+import sys
+
+from . import shapes, tokenizer
+from .config import CYCLE_ANCHORS, HEAD_LATE_INPUTS, PREFILL_LATE_INPUTS, apply_overrides, from_hf_config
+from .export import export_model
+from .golden import write_golden
+from .safetensors_io import CheckpointError
+from .weights import CheckpointWeights, RandomWeights
+
+
+def _add_overrides(p):
+    g = p.add_argument_group("DMTD overrides (default: from the checkpoint's config)")
+    g.add_argument("--trunk-layers", type=int, help="layers in the trunk (embedding side)")
+    g.add_argument("--late-layers", type=int, help="layers in the late part (the rest is the trunk)")
+    g.add_argument("--tau-max", type=int, help="largest cycle length the model serves")
+    g.add_argument("--tau-default", type=int, help="cycle length when a request names none")
+    g.add_argument("--cycle-anchor", choices=CYCLE_ANCHORS)
+    g.add_argument("--prefill-late-input", choices=PREFILL_LATE_INPUTS)
+    g.add_argument("--head-late-input", choices=HEAD_LATE_INPUTS)
+    g.add_argument("--name", help="model name in the manifest")
+
+
+def _overrides(args):
+    return {"trunk_layers": args.trunk_layers, "late_layers": args.late_layers, "tau_max": args.tau_max,
+            "tau_default": args.tau_default, "cycle_anchor": args.cycle_anchor,
+            "prefill_late_input": args.prefill_late_input, "head_late_input": args.head_late_input,
+            "name": args.name}
+
+
+def _add_export_options(p):
+    p.add_argument("--out", required=True, help="model folder to write")
+    p.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32",
+                   help="fp32 for ONNX Runtime's CPU provider, fp16 for CUDA")
+    p.add_argument("--max-context", type=int, help="KV cache capacity in tokens (default: min(model, 4096))")
+    p.add_argument("--external-data", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--quiet", action="store_true")
+
+
+def cmd_export(args):
+    cfg = apply_overrides(from_hf_config(args.checkpoint), _overrides(args))
+    weights = CheckpointWeights(cfg, args.checkpoint)
+    try:
+        export_model(cfg, weights, args.out, dtype=args.dtype, max_context=args.max_context,
+                     external=args.external_data, tokenizer_from=args.checkpoint,
+                     source=os.path.basename(os.path.normpath(args.checkpoint)), quiet=args.quiet)
+    finally:
+        weights.close()
+
+
+def cmd_random(args):
+    cfg = apply_overrides(shapes.shape_config(args.shape), _overrides(args))
+    export_model(cfg, RandomWeights(cfg, args.seed), args.out, dtype=args.dtype,
+                 max_context=args.max_context, external=args.external_data,
+                 tokenizer_from=tokenizer.write_tokenizer, source=f"random:{args.shape}:seed={args.seed}",
+                 quiet=args.quiet)
+
+
+def cmd_golden(args):
+    write_golden(args.model, args.out, new_tokens=args.new_tokens, top_k=args.top_k)
+
+
+def cmd_tiny(args):
+    """Rebuilds the committed tiny test model and its golden fixtures."""
+    model_dir = os.path.join(args.out, "tiny")
+    cfg = shapes.shape_config("tiny")
+    export_model(cfg, RandomWeights(cfg, args.seed), model_dir, dtype="fp32", max_context=256,
+                 external="never", tokenizer_from=tokenizer.write_tokenizer,
+                 source=f"random:tiny:seed={args.seed}", quiet=True)
+    write_golden(model_dir, os.path.join(args.out, "tiny-golden.json"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 -m dmtd_export", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("export", help="export a HF checkpoint folder as a DMTD model folder")
+    p.add_argument("--checkpoint", required=True, help="HF folder: config.json, *.safetensors, tokenizer")
+    _add_export_options(p)
+    _add_overrides(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("random", help="export seeded random weights of a known shape")
+    p.add_argument("--shape", choices=shapes.SHAPES, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    _add_export_options(p)
+    _add_overrides(p)
+    p.set_defaults(func=cmd_random)
+
+    p = sub.add_parser("golden", help="golden greedy decodes of a model folder for the engine's tests")
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True, help="fixture file (.json)")
+    p.add_argument("--new-tokens", type=int, default=20)
+    p.add_argument("--top-k", type=int, default=5)
+    p.set_defaults(func=cmd_golden)
+
+    p = sub.add_parser("tiny", help="rebuild the committed tiny model + fixtures (src/test/resources/models)")
+    p.add_argument("--out", default=os.path.join("..", "src", "test", "resources", "models"))
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_tiny)
+
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except CheckpointError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
