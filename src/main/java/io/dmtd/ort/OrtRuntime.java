@@ -214,14 +214,20 @@ public final class OrtRuntime implements AutoCloseable {
     }
 
     /**
-     * Copies tensors of equal shape and type between devices with {@code CopyTensors}. Needs a data transfer ORT's
-     * environment knows (always host to host; a device only when its EP library was registered with the
-     * environment). For tests and setup, not the hot path.
+     * Copies between tensors of equal shape and type. Host to host is a plain memory copy. Anything involving a
+     * device goes through {@code CopyTensors}, which only knows devices whose EP library was registered with the
+     * environment: ORT 1.29 answers NOT_IMPLEMENTED ("Data transfer implementation ... was not found") even for
+     * CPU-to-CPU otherwise, and a CUDA EP appended to session options does not register one. Use an IO binding
+     * round trip (input on one device, output on the other) where this fails. For tests and setup only.
      */
     public void copy(OrtTensor source, OrtTensor destination) {
         requireOpen();
         if (!source.shapeList().equals(destination.shapeList()) || source.elementType() != destination.elementType()) {
             throw new IllegalArgumentException("copy needs equal shapes and types: " + source + " -> " + destination);
+        }
+        if (source.isHost() && destination.isHost()) {
+            destination.hostData().copyFrom(source.hostData());
+            return;
         }
         try (Arena scratch = scratch()) {
             MemorySegment sources = scratch.allocate(ADDRESS);
