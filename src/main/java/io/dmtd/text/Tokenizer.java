@@ -1,0 +1,134 @@
+package io.dmtd.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * A model's tokenizer: HF tokenizers (through DJL's bundled native library) over the model folder's
+ * {@code tokenizer.json}. Encoding inserts no special tokens, because the chat template already writes them;
+ * special tokens written as text (e.g. {@code <|im_start|>}) still map to their ids.
+ */
+public final class Tokenizer implements AutoCloseable {
+
+    public static final String TOKENIZER_FILE = "tokenizer.json";
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final Map<String, Integer> tokenIds;
+    private final Set<Integer> specialTokenIds;
+    private final int vocabularySize;
+
+    private Tokenizer(HuggingFaceTokenizer tokenizer, Vocabulary vocabulary) {
+        this.tokenizer = tokenizer;
+        this.tokenIds = vocabulary.tokenIds();
+        this.specialTokenIds = vocabulary.specialTokenIds();
+        this.vocabularySize = vocabulary.size();
+    }
+
+    /** Loads {@code tokenizer.json} from a model folder (or the file itself). */
+    public static Tokenizer load(Path modelFolderOrFile) {
+        Path file = Files.isDirectory(modelFolderOrFile) ? modelFolderOrFile.resolve(TOKENIZER_FILE) : modelFolderOrFile;
+        try (InputStream json = Files.newInputStream(file); InputStream again = Files.newInputStream(file)) {
+            Vocabulary vocabulary = Vocabulary.read(again);
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of(
+                    "addSpecialTokens", "false",
+                    "truncation", "false",
+                    "padding", "false"));
+            return new Tokenizer(tokenizer, vocabulary);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load tokenizer from " + file, e);
+        }
+    }
+
+    public int[] encode(String text) {
+        long[] ids = tokenizer.encode(text, false, false).getIds();
+        int[] result = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            result[i] = Math.toIntExact(ids[i]);
+        }
+        return result;
+    }
+
+    /** Decodes, keeping special tokens as text (reasoning and tool-call parsers look for them). */
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        long[] longIds = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longIds[i] = ids[i];
+        }
+        return tokenizer.decode(longIds, skipSpecialTokens);
+    }
+
+    public TokenDecoder decoder(boolean skipSpecialTokens) {
+        return ids -> decode(ids, skipSpecialTokens);
+    }
+
+    /** One past the highest token id, counting added tokens. */
+    public int vocabularySize() {
+        return vocabularySize;
+    }
+
+    /** The id of a vocabulary entry or added token, by its exact text (byte-level entries as the model spells them). */
+    public OptionalInt tokenId(String token) {
+        Integer id = tokenIds.get(token);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
+    public boolean isSpecial(int tokenId) {
+        return specialTokenIds.contains(tokenId);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    /** The parts of tokenizer.json that DJL does not expose. */
+    private record Vocabulary(Map<String, Integer> tokenIds, Set<Integer> specialTokenIds, int size) {
+
+        static Vocabulary read(InputStream tokenizerJson) throws IOException {
+            JsonNode root = new ObjectMapper().readTree(tokenizerJson);
+            Map<String, Integer> ids = new HashMap<>();
+            Set<Integer> special = new HashSet<>();
+            int maxId = -1;
+            JsonNode vocab = root.path("model").path("vocab");
+            if (vocab.isObject()) { // BPE, WordPiece, WordLevel: {"token": id}
+                for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> entry = it.next();
+                    int id = entry.getValue().asInt();
+                    ids.put(entry.getKey(), id);
+                    maxId = Math.max(maxId, id);
+                }
+            } else if (vocab.isArray()) { // Unigram: [["piece", score], ...], id = position
+                for (int i = 0; i < vocab.size(); i++) {
+                    ids.put(vocab.get(i).get(0).asText(), i);
+                    maxId = Math.max(maxId, i);
+                }
+            }
+            for (JsonNode added : root.path("added_tokens")) {
+                int id = added.path("id").asInt();
+                ids.put(added.path("content").asText(), id);
+                if (added.path("special").asBoolean(false)) {
+                    special.add(id);
+                }
+                maxId = Math.max(maxId, id);
+            }
+            return new Vocabulary(Map.copyOf(ids), Set.copyOf(special), maxId + 1);
+        }
+    }
+}
