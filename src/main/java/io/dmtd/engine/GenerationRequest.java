@@ -16,6 +16,7 @@ import java.util.Set;
  * @param sampling      how the next token is chosen
  * @param stopTokenIds  token ids that end the generation (in addition to the model's EOS ids); not emitted
  * @param stopStrings   strings that end the generation; the text is cut before the match
+ * @param ignoreEos     keep generating past the model's EOS ids (benchmarks, golden tests)
  */
 public record GenerationRequest(
         String requestId,
@@ -24,7 +25,13 @@ public record GenerationRequest(
         int tau,
         SamplingParams sampling,
         Set<Integer> stopTokenIds,
-        List<String> stopStrings) {
+        List<String> stopStrings,
+        boolean ignoreEos) {
+
+    public GenerationRequest(String requestId, int[] promptTokens, int maxNewTokens, int tau, SamplingParams sampling,
+                             Set<Integer> stopTokenIds, List<String> stopStrings) {
+        this(requestId, promptTokens, maxNewTokens, tau, sampling, stopTokenIds, stopStrings, false);
+    }
 
     public GenerationRequest {
         Objects.requireNonNull(requestId, "requestId");

@@ -1,0 +1,58 @@
+package io.dmtd.engine;
+
+import io.dmtd.model.CycleAnchor;
+import io.dmtd.model.HeadLateInput;
+import io.dmtd.model.PrefillLateInput;
+
+/**
+ * The DMTD cycle rules of {@code shared/dmtd-algorithm.md}: which positions head a cycle and what each row feeds the
+ * late layers ({@code late_in = embedWeight * embed(x) + hiddenWeight * h}). The Python reference
+ * ({@code onnx-export/dmtd_export/cycles.py}) implements the same rules; the golden tests hold them equal.
+ */
+public final class CyclePlanner {
+
+    /** Gate of one late-layer input row. */
+    public record Gate(float embedWeight, float hiddenWeight) {
+        static final Gate EMBED_ONLY = new Gate(1, 0);
+        static final Gate HIDDEN_ONLY = new Gate(0, 1);
+        static final Gate EMBED_PLUS_HIDDEN = new Gate(1, 1);
+    }
+
+    private final Conventions conventions;
+
+    public CyclePlanner(Conventions conventions) {
+        this.conventions = conventions;
+    }
+
+    public Conventions conventions() {
+        return conventions;
+    }
+
+    /** Whether {@code position} heads a cycle of length tau in a sequence whose prompt has promptLength tokens. */
+    public boolean isHead(int position, int tau, int promptLength) {
+        if (tau < 1) {
+            throw new IllegalArgumentException("tau must be >= 1, was " + tau);
+        }
+        int anchor = conventions.cycleAnchor() == CycleAnchor.ABSOLUTE ? 0 : promptLength;
+        return Math.floorMod(position - anchor, tau) == 0;
+    }
+
+    public Gate headGate() {
+        return conventions.headLateInput() == HeadLateInput.EMBED_PLUS_HIDDEN ? Gate.EMBED_PLUS_HIDDEN : Gate.HIDDEN_ONLY;
+    }
+
+    /** Gate of a generated position: a head feeds its trunk state, any other token its embedding alone. */
+    public Gate decodeGate(int position, int tau, int promptLength) {
+        return isHead(position, tau, promptLength) ? headGate() : Gate.EMBED_ONLY;
+    }
+
+    /** Gate of a prompt position under the prefill convention. */
+    public Gate prefillGate(int position, int tau, int promptLength) {
+        PrefillLateInput prefill = conventions.prefillLateInput();
+        return switch (prefill) {
+            case GATED -> decodeGate(position, tau, promptLength);
+            case HIDDEN -> Gate.HIDDEN_ONLY;
+            case EMBED_PLUS_HIDDEN -> Gate.EMBED_PLUS_HIDDEN;
+        };
+    }
+}

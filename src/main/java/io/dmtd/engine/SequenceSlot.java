@@ -1,0 +1,197 @@
+package io.dmtd.engine;
+
+import io.dmtd.model.ModelManifest;
+import io.dmtd.ort.ElementType;
+import io.dmtd.ort.IoBinding;
+import io.dmtd.ort.OrtTensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything one running sequence needs on the native side, allocated once when the engine starts and reused by
+ * every sequence that gets this slot: the trunk and late KV caches (on the device, each bound as both past and
+ * present so every run appends in place), the hidden-state area the trunk writes and the late part reads (on the
+ * device), the small host inputs, the logits, and one IO binding per graph. Views over these buffers for each chunk
+ * length are made once and cached, so a decode step allocates nothing.
+ */
+final class SequenceSlot implements AutoCloseable {
+
+    final int index;
+    private final int maxChunk;
+    private final int hiddenSize;
+    private final boolean halfPrecision;
+
+    private final List<OrtTensor> kvCaches = new ArrayList<>();
+    private final OrtTensor hidden;       // [1, maxChunk, hidden] on the device: trunk output area
+    private final OrtTensor zeroHidden;   // [1, 1, hidden] zeros: the late input of a late-only step
+    private final OrtTensor inputIds;     // int64 [maxChunk], host
+    private final OrtTensor gate;         // [maxChunk * 2] in the model dtype, host
+    final OrtTensor seqlensK;             // int32 [1], host: total length - 1
+    final OrtTensor totalLength;          // int32 scalar, host
+    final OrtTensor logits;               // float [1, vocab], host
+
+    private final OrtTensor[] idsViews;
+    private final OrtTensor[] gateViews;
+    private final OrtTensor[] hiddenViews;
+    private final OrtTensor[] lastRowViews;
+    private final List<OrtTensor> views = new ArrayList<>();
+
+    final IoBinding trunkBinding;
+    final IoBinding lateBinding;
+
+    SequenceSlot(int index, ModelManifest manifest, GraphSessions graphs, int maxChunk) {
+        this.index = index;
+        this.maxChunk = maxChunk;
+        this.hiddenSize = manifest.hiddenSize();
+        this.halfPrecision = "fp16".equals(manifest.dtype());
+        ElementType modelType = halfPrecision ? ElementType.FLOAT16 : ElementType.FLOAT;
+        var runtime = graphs.runtime();
+        long[] kvShape = {1, manifest.numKvHeads(), manifest.maxContext(), manifest.headDim()};
+        IoBinding trunkBound = null;
+        IoBinding lateBound = null;
+        try {
+            hidden = graphs.allocateOnDevice(modelType, 1, maxChunk, hiddenSize);
+            zeroHidden = runtime.allocateHost(modelType, 1, 1, hiddenSize);
+            zeroHidden.hostData().fill((byte) 0);
+            inputIds = runtime.allocateHost(ElementType.INT64, maxChunk);
+            gate = runtime.allocateHost(modelType, maxChunk * 2L);
+            seqlensK = runtime.allocateHost(ElementType.INT32, 1);
+            totalLength = runtime.allocateHost(ElementType.INT32);
+            logits = runtime.allocateHost(ElementType.FLOAT, 1, manifest.vocabSize());
+            trunkBound = graphs.trunk().newBinding();
+            lateBound = graphs.late().newBinding();
+            bindCaches(trunkBound, manifest, manifest.trunkLayers(), graphs, modelType, kvShape);
+            bindCaches(lateBound, manifest, manifest.lateLayers(), graphs, modelType, kvShape);
+            lateBound.bindOutput("logits", logits);
+            idsViews = new OrtTensor[maxChunk + 1];
+            gateViews = new OrtTensor[maxChunk + 1];
+            hiddenViews = new OrtTensor[maxChunk + 1];
+            lastRowViews = new OrtTensor[maxChunk + 1];
+        } catch (RuntimeException e) {
+            if (trunkBound != null) {
+                trunkBound.close();
+            }
+            if (lateBound != null) {
+                lateBound.close();
+            }
+            closeBuffers();
+            throw e;
+        }
+        this.trunkBinding = trunkBound;
+        this.lateBinding = lateBound;
+    }
+
+    private void bindCaches(IoBinding binding, ModelManifest manifest, int layers, GraphSessions graphs,
+                            ElementType type, long[] shape) {
+        ModelManifest.KvCacheSpec kv = manifest.kvCache();
+        for (int layer = 0; layer < layers; layer++) {
+            OrtTensor key = graphs.allocateOnDevice(type, shape);
+            kvCaches.add(key);
+            OrtTensor value = graphs.allocateOnDevice(type, shape);
+            kvCaches.add(value);
+            binding.bindInput(kv.pastKey(layer), key).bindOutput(kv.presentKey(layer), key);
+            binding.bindInput(kv.pastValue(layer), value).bindOutput(kv.presentValue(layer), value);
+        }
+    }
+
+    int maxChunk() {
+        return maxChunk;
+    }
+
+    /** Writes the token ids of a chunk; returns the [1, rows] view over them. */
+    OrtTensor ids(int[] tokens, int from, int rows) {
+        MemorySegment data = inputIds.hostData();
+        for (int r = 0; r < rows; r++) {
+            data.setAtIndex(ValueLayout.JAVA_LONG, r, tokens[from + r]);
+        }
+        OrtTensor view = idsViews[rows];
+        if (view == null) {
+            view = idsViews[rows] = keep(inputIds.view(0, 1, rows));
+        }
+        return view;
+    }
+
+    /** Sets row r's gate (embedding weight, hidden weight). */
+    void gate(int row, CyclePlanner.Gate g) {
+        MemorySegment data = gate.hostData();
+        if (halfPrecision) {
+            data.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row, Float.floatToFloat16(g.embedWeight()));
+            data.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row + 1, Float.floatToFloat16(g.hiddenWeight()));
+        } else {
+            data.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row, g.embedWeight());
+            data.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row + 1, g.hiddenWeight());
+        }
+    }
+
+    /** The [1, rows, 2] view over the gates written with {@link #gate}. */
+    OrtTensor gates(int rows) {
+        OrtTensor view = gateViews[rows];
+        if (view == null) {
+            view = gateViews[rows] = keep(gate.view(0, 1, rows, 2));
+        }
+        return view;
+    }
+
+    /** The trunk's output area for a chunk of rows, [1, rows, hidden] on the device. */
+    OrtTensor hidden(int rows) {
+        OrtTensor view = hiddenViews[rows];
+        if (view == null) {
+            view = hiddenViews[rows] = keep(hidden.view(0, 1, rows, hiddenSize));
+        }
+        return view;
+    }
+
+    /** The last row a chunk of rows wrote, [1, 1, hidden]: a head's trunk state, read by the late part in place. */
+    OrtTensor lastHiddenRow(int rows) {
+        OrtTensor view = lastRowViews[rows];
+        if (view == null) {
+            view = lastRowViews[rows] = keep(hidden.view((long) (rows - 1) * hiddenSize, 1, 1, hiddenSize));
+        }
+        return view;
+    }
+
+    OrtTensor zeroHidden() {
+        return zeroHidden;
+    }
+
+    void setLengths(int totalLength) {
+        seqlensK.hostData().set(ValueLayout.JAVA_INT, 0, totalLength - 1);
+        this.totalLength.hostData().set(ValueLayout.JAVA_INT, 0, totalLength);
+    }
+
+    MemorySegment logitsData() {
+        return logits.hostData();
+    }
+
+    /** The device tensors that hold this slot's KV caches, for tests that check they are updated in place. */
+    List<OrtTensor> kvCaches() {
+        return List.copyOf(kvCaches);
+    }
+
+    private OrtTensor keep(OrtTensor view) {
+        views.add(view);
+        return view;
+    }
+
+    @Override
+    public void close() {
+        trunkBinding.close();
+        lateBinding.close();
+        closeBuffers();
+    }
+
+    private void closeBuffers() {
+        views.forEach(OrtTensor::close);
+        views.clear();
+        for (OrtTensor t : new OrtTensor[] {hidden, zeroHidden, inputIds, gate, seqlensK, totalLength, logits}) {
+            if (t != null) {
+                t.close();
+            }
+        }
+        kvCaches.forEach(OrtTensor::close);
+        kvCaches.clear();
+    }
+}
