@@ -28,44 +28,44 @@ def add():
     save(graph, "add.onnx")
 
 
-def identity():
+def identity(dtype=TensorProto.FLOAT, name="identity.onnx"):
     """Y = X: copies between devices through an IO binding."""
     graph = helper.make_graph(
         [helper.make_node("Identity", ["X"], ["Y"])],
         "identity",
-        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["n"])],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["n"])])
-    save(graph, "identity.onnx")
+        [helper.make_tensor_value_info("X", dtype, ["n"])],
+        [helper.make_tensor_value_info("Y", dtype, ["n"])])
+    save(graph, name)
 
 
-def gqa(rotary):
+def gqa(rotary, dtype=TensorProto.FLOAT, name=None):
     """com.microsoft GroupQueryAttention with a fixed-size KV buffer [B, kv_heads, max_len, head] that is both
     past_* input and present_* output (shared buffer). B=1, num_heads=2, kv_num_heads=1, head_size=16, max_len=8."""
     num_heads, kv_heads, head, max_len = 2, 1, 16, 8
     inputs = ["query", "key", "value", "past_key", "past_value", "seqlens_k", "total_sequence_length"]
     infos = [
-        helper.make_tensor_value_info("query", TensorProto.FLOAT, [1, "seq", num_heads * head]),
-        helper.make_tensor_value_info("key", TensorProto.FLOAT, [1, "seq", kv_heads * head]),
-        helper.make_tensor_value_info("value", TensorProto.FLOAT, [1, "seq", kv_heads * head]),
-        helper.make_tensor_value_info("past_key", TensorProto.FLOAT, [1, kv_heads, "max_len", head]),
-        helper.make_tensor_value_info("past_value", TensorProto.FLOAT, [1, kv_heads, "max_len", head]),
+        helper.make_tensor_value_info("query", dtype, [1, "seq", num_heads * head]),
+        helper.make_tensor_value_info("key", dtype, [1, "seq", kv_heads * head]),
+        helper.make_tensor_value_info("value", dtype, [1, "seq", kv_heads * head]),
+        helper.make_tensor_value_info("past_key", dtype, [1, kv_heads, "max_len", head]),
+        helper.make_tensor_value_info("past_value", dtype, [1, kv_heads, "max_len", head]),
         helper.make_tensor_value_info("seqlens_k", TensorProto.INT32, [1]),
         helper.make_tensor_value_info("total_sequence_length", TensorProto.INT32, []),
     ]
     if rotary:
         inputs += ["cos_cache", "sin_cache"]
-        infos += [helper.make_tensor_value_info("cos_cache", TensorProto.FLOAT, [max_len, head // 2]),
-                  helper.make_tensor_value_info("sin_cache", TensorProto.FLOAT, [max_len, head // 2])]
+        infos += [helper.make_tensor_value_info("cos_cache", dtype, [max_len, head // 2]),
+                  helper.make_tensor_value_info("sin_cache", dtype, [max_len, head // 2])]
     node = helper.make_node("GroupQueryAttention", inputs, ["output", "present_key", "present_value"],
                             domain="com.microsoft", num_heads=num_heads, kv_num_heads=kv_heads,
                             do_rotary=1 if rotary else 0)
     graph = helper.make_graph(
         [node], "gqa_rotary" if rotary else "gqa",
         infos,
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, "seq", num_heads * head]),
-         helper.make_tensor_value_info("present_key", TensorProto.FLOAT, [1, kv_heads, "max_len", head]),
-         helper.make_tensor_value_info("present_value", TensorProto.FLOAT, [1, kv_heads, "max_len", head])])
-    save(graph, "gqa_rotary.onnx" if rotary else "gqa.onnx")
+        [helper.make_tensor_value_info("output", dtype, [1, "seq", num_heads * head]),
+         helper.make_tensor_value_info("present_key", dtype, [1, kv_heads, "max_len", head]),
+         helper.make_tensor_value_info("present_value", dtype, [1, kv_heads, "max_len", head])])
+    save(graph, name or ("gqa_rotary.onnx" if rotary else "gqa.onnx"))
 
 
 if __name__ == "__main__":
@@ -73,3 +73,6 @@ if __name__ == "__main__":
     identity()
     gqa(rotary=False)
     gqa(rotary=True)
+    # the CUDA kernel of GroupQueryAttention takes float16/bfloat16 only
+    gqa(rotary=False, dtype=TensorProto.FLOAT16, name="gqa_fp16.onnx")
+    identity(TensorProto.FLOAT16, "identity_fp16.onnx")

@@ -13,7 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * An {@code OrtIoBinding}: which tensors a {@link OrtSession#run} reads and writes. Binding a name again replaces the
  * earlier binding. The same tensor may be bound as an input and as an output: ORT then updates it in place (how KV
- * caches grow). Bound tensors are not owned; they must outlive their binding or be re-bound.
+ * caches grow). Bound tensors are not owned, but ORT keeps its own reference to each bound value until it is
+ * re-bound, cleared or the binding closes: keep the memory behind a bound tensor alive until then, and close a
+ * session's {@link OrtSession#allocate allocated} tensors and bindings before the session.
  *
  * <p>Binding names are converted to C strings once and cached, so re-binding every step allocates nothing.
  */

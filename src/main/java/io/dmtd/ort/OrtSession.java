@@ -4,7 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -20,6 +22,11 @@ public final class OrtSession extends NativeHandle {
     private final List<TensorInfo> inputs;
     private final List<TensorInfo> outputs;
     private final MemorySegment runOptions;
+    /**
+     * One allocator per memory info, kept until the session closes: ORT tensors (and the copies an IO binding keeps
+     * of them) free through the raw allocator pointer, so it must outlive every tensor made with it.
+     */
+    private final Map<MemoryInfo, MemorySegment> allocators = new HashMap<>();
 
     private OrtSession(OrtRuntime runtime, MemorySegment handle, List<TensorInfo> inputs, List<TensorInfo> outputs,
                        MemorySegment runOptions) {
@@ -125,19 +132,27 @@ public final class OrtSession extends NativeHandle {
 
     /**
      * A tensor ORT allocates on {@code memory}'s device with this session's allocator for it (for instance CUDA
-     * memory of the session's CUDA provider). The tensor owns the memory and the allocator handle. Not zeroed.
+     * memory of the session's CUDA provider). The tensor owns the memory, not the allocator: close such tensors, and
+     * the bindings that held them, before this session. Not zeroed.
      */
-    public OrtTensor allocate(MemoryInfo memory, ElementType type, long... shape) {
+    public synchronized OrtTensor allocate(MemoryInfo memory, ElementType type, long... shape) {
         MemorySegment session = handle();
         try (Arena scratch = runtime.scratch()) {
-            MemorySegment out = scratch.allocate(ADDRESS);
-            runtime.api().createAllocator(session, memory.handle(), out);
-            return OrtTensor.allocate(runtime, OrtApi.pointerAt(out), true, type, shape, scratch);
+            MemorySegment allocator = allocators.get(memory);
+            if (allocator == null) {
+                MemorySegment out = scratch.allocate(ADDRESS);
+                runtime.api().createAllocator(session, memory.handle(), out);
+                allocator = OrtApi.pointerAt(out);
+                allocators.put(memory, allocator);
+            }
+            return OrtTensor.allocate(runtime, allocator, false, type, shape, scratch);
         }
     }
 
     @Override
-    void release(MemorySegment handle) {
+    synchronized void release(MemorySegment handle) {
+        allocators.values().forEach(runtime.api()::releaseAllocator);
+        allocators.clear();
         runtime.api().releaseRunOptions(runOptions);
         runtime.api().releaseSession(handle);
     }

@@ -14,7 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <ul>
  * <li>{@link OrtRuntime#wrap}: over caller-owned host memory, which it does not own;</li>
  * <li>{@link OrtRuntime#allocateHost} / {@link OrtSession#allocate}: ORT allocated the bytes on a device, the tensor
- * frees them (and releases the allocator handle it was given) on close;</li>
+ * frees them on close (the allocator belongs to ORT or the session);</li>
  * <li>{@link #view}: a new OrtValue over a sub-range of another tensor's bytes, on any device, without a copy. A
  * view does not keep its base alive: close views first; a view of a closed base refuses to be used.</li>
  * </ul>
