@@ -94,7 +94,9 @@ class GraphBuilder:
         return f"{hint}_{self._counter}"
 
     def initializer(self, name, array):
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array)
+        if not array.flags.c_contiguous:  # (np.ascontiguousarray would turn a scalar into shape [1])
+            array = array.copy(order="C")
         proto = TensorProto()
         proto.name = name
         proto.data_type = helper.np_dtype_to_tensor_dtype(array.dtype) \

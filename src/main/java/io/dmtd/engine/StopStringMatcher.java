@@ -38,7 +38,7 @@ final class StopStringMatcher {
         int hold = 0;
         for (String stop : stops) {
             for (int k = Math.min(stop.length() - 1, pending.length()); k > hold; k--) {
-                if (pending.regionMatches(pending.length() - k, stop, 0, k)) {
+                if (pending.toString().regionMatches(pending.length() - k, stop, 0, k)) {
                     hold = k;
                     break;
                 }

@@ -1,0 +1,177 @@
+package io.dmtd.engine;
+
+import io.dmtd.model.ModelManifest;
+import io.dmtd.sampling.Sampler;
+import io.dmtd.text.StreamingDetokenizer;
+import io.dmtd.text.Tokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.scheduler.Schedulers;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The DMTD engine on ONNX Runtime: loads the two graphs on the chosen device, preallocates one KV cache per slot,
+ * and runs the {@link DecodeLoop} on its own thread. {@link #generate} only validates and queues; tokens are emitted
+ * from the decode thread and handed to subscribers on Reactor's parallel scheduler, so no subscriber code ever runs
+ * on (or slows) the decode thread.
+ */
+public final class OrtDmtdEngine implements DmtdEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(OrtDmtdEngine.class);
+
+    private final ModelManifest manifest;
+    private final Tokenizer tokenizer;
+    private final EngineConfig config;
+    private final GraphSessions graphs;
+    private final List<SequenceSlot> slots = new ArrayList<>();
+    private final DecodeLoop loop;
+    private final Thread thread;
+    private final Set<Integer> eosIds;
+    private final EngineInfo info;
+    private final Conventions conventions;
+    private volatile boolean closed;
+
+    private OrtDmtdEngine(ModelManifest manifest, Tokenizer tokenizer, EngineConfig config) {
+        this.manifest = manifest;
+        this.tokenizer = tokenizer;
+        this.config = config;
+        this.graphs = GraphSessions.open(manifest, config);
+        try {
+            this.conventions = new Conventions(
+                    config.cycleAnchor().orElse(manifest.cycleAnchor()),
+                    config.prefillLateInput().orElse(manifest.prefillLateInput()),
+                    config.headLateInput().orElse(manifest.headLateInput()));
+            int maxChunk = Math.max(config.prefillChunk(), manifest.tauMax());
+            for (int i = 0; i < config.slots(); i++) {
+                slots.add(new SequenceSlot(i, manifest, graphs, maxChunk));
+            }
+            ModelRunner runner = new ModelRunner(graphs, new CyclePlanner(conventions));
+            this.loop = new DecodeLoop(runner, slots, config.queueCapacity(), manifest.maxContext(),
+                    Math.min(config.prefillChunk(), maxChunk));
+        } catch (RuntimeException e) {
+            slots.forEach(SequenceSlot::close);
+            graphs.close();
+            throw e;
+        }
+        this.eosIds = Set.copyOf(manifest.eosTokenIds());
+        this.info = new EngineInfo(manifest.name(), graphs.device(), manifest.tauDefault(), manifest.tauMax(),
+                manifest.maxContext(), config.slots(), config.queueCapacity());
+        this.thread = Thread.ofPlatform().name("dmtd-decode").daemon(true).unstarted(loop);
+        thread.start();
+        log.info("DMTD engine ready: model {} on {}, tau default {} max {}, context {}, {} slots, conventions {}",
+                manifest.name(), graphs.device(), manifest.tauDefault(), manifest.tauMax(), manifest.maxContext(),
+                config.slots(), conventions);
+    }
+
+    /** Loads the model's graphs and starts the decode thread. */
+    public static OrtDmtdEngine start(ModelManifest manifest, Tokenizer tokenizer, EngineConfig config) {
+        return new OrtDmtdEngine(manifest, tokenizer, config);
+    }
+
+    @Override
+    public Flux<GenerationChunk> generate(GenerationRequest request) {
+        if (closed || loop.failed()) {
+            throw new EngineUnavailableException("the engine is not running");
+        }
+        int tau = request.tau() == 0 ? manifest.tauDefault() : request.tau();
+        if (tau > manifest.tauMax()) {
+            throw new IllegalArgumentException("tau " + tau + " exceeds the model's maximum " + manifest.tauMax());
+        }
+        int[] prompt = request.promptTokens();
+        if (prompt.length + 1 > manifest.maxContext()) {
+            throw new PromptTooLongException("the prompt has " + prompt.length + " tokens; the model's context holds "
+                    + manifest.maxContext() + " including at least one generated token");
+        }
+        for (int token : prompt) {
+            if (token < 0 || token >= manifest.vocabSize()) {
+                throw new IllegalArgumentException("promptTokens holds id " + token + ", outside the vocabulary [0, "
+                        + manifest.vocabSize() + ")");
+            }
+        }
+        if (loop.queued() >= config.queueCapacity() + freeSlotsEstimate()) {
+            throw new EngineOverloadedException("the engine queue is full (" + config.queueCapacity() + " waiting)");
+        }
+        Set<Integer> stopIds = new HashSet<>(request.stopTokenIds());
+        if (!request.ignoreEos()) {
+            stopIds.addAll(eosIds);
+        }
+        Set<Integer> stops = Set.copyOf(stopIds);
+        return Flux.<GenerationChunk>create(sink -> enqueue(request, tau, stops, sink), FluxSink.OverflowStrategy.BUFFER)
+                .publishOn(Schedulers.parallel());
+    }
+
+    private void enqueue(GenerationRequest request, int tau, Set<Integer> stopIds, FluxSink<GenerationChunk> sink) {
+        ActiveSequence sequence = new ActiveSequence(request, sink, tau, manifest.maxContext(),
+                new Sampler(request.sampling(), manifest.vocabSize(), request.promptTokens()),
+                new StreamingDetokenizer(tokenizer, true), stopIds);
+        sink.onCancel(sequence::cancel);
+        if (!loop.offer(sequence)) {
+            sink.error(closed ? new EngineUnavailableException("the engine is shut down")
+                    : new EngineOverloadedException("the engine queue is full (" + config.queueCapacity()
+                    + " waiting)"));
+        }
+    }
+
+    private int freeSlotsEstimate() {
+        return Math.max(0, config.slots() - (loop.inFlight() - loop.queued()));
+    }
+
+    @Override
+    public EngineInfo info() {
+        return info;
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public Conventions conventions() {
+        return conventions;
+    }
+
+    @Override
+    public int inFlight() {
+        return loop.inFlight();
+    }
+
+    /** Slots not held by a sequence right now. */
+    public int freeSlots() {
+        return loop.freeSlots();
+    }
+
+    @Override
+    public boolean healthy() {
+        return !closed && !loop.failed() && thread.isAlive();
+    }
+
+    /** The KV cache tensors of every slot, for tests of in-place updates. */
+    List<io.dmtd.ort.OrtTensor> kvCaches() {
+        return slots.stream().flatMap(s -> s.kvCaches().stream()).toList();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.stop();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.error("decode thread did not stop; leaving native resources allocated");
+            return;
+        }
+        slots.forEach(SequenceSlot::close);
+        graphs.close();
+    }
+}
