@@ -33,26 +33,44 @@ final class DecodeLoop implements Runnable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final int maxContext;
     private final int prefillChunk;
+    private final int admissionLimit;
     private final ModelRunner.Timing timing = new ModelRunner.Timing();
     private volatile boolean stopping;
     private volatile boolean failed;
 
     DecodeLoop(ModelRunner runner, List<SequenceSlot> slots, int queueCapacity, int maxContext, int prefillChunk) {
         this.runner = runner;
-        this.queue = new ArrayBlockingQueue<>(Math.max(1, queueCapacity + slots.size()));
+        this.admissionLimit = queueCapacity + slots.size();
+        this.queue = new ArrayBlockingQueue<>(admissionLimit);
         this.freeSlots = new ArrayDeque<>(slots);
         this.maxContext = maxContext;
         this.prefillChunk = prefillChunk;
     }
 
-    /** Queues a sequence; false when the queue is full. Called from any thread. */
+    /** Queues a sequence; false when running + queued would exceed slots + queue capacity. Any thread. */
     boolean offer(ActiveSequence sequence) {
-        inFlight.incrementAndGet();
-        if (stopping || !queue.offer(sequence)) {
+        if (inFlight.incrementAndGet() > admissionLimit || stopping || !queue.offer(sequence)) {
             inFlight.decrementAndGet();
             return false;
         }
         return true;
+    }
+
+    /**
+     * Takes a cancelled sequence out of the queue at once, so that it stops counting against admission; false when
+     * the decode thread already took it (it then notices the cancellation within one step).
+     */
+    boolean withdraw(ActiveSequence sequence) {
+        if (queue.remove(sequence)) {
+            inFlight.decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    /** Whether a new request would be refused right now. */
+    boolean full() {
+        return inFlight.get() >= admissionLimit;
     }
 
     int inFlight() {

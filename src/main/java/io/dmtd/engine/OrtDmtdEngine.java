@@ -94,7 +94,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
                         + manifest.vocabSize() + ")");
             }
         }
-        if (loop.queued() >= config.queueCapacity() + freeSlotsEstimate()) {
+        if (loop.full()) {
             throw new EngineOverloadedException("the engine queue is full (" + config.queueCapacity() + " waiting)");
         }
         Set<Integer> stopIds = new HashSet<>(request.stopTokenIds());
@@ -110,16 +110,15 @@ public final class OrtDmtdEngine implements DmtdEngine {
         ActiveSequence sequence = new ActiveSequence(request, sink, tau, manifest.maxContext(),
                 new Sampler(request.sampling(), manifest.vocabSize(), request.promptTokens()),
                 new StreamingDetokenizer(tokenizer, true), stopIds);
-        sink.onCancel(sequence::cancel);
+        sink.onCancel(() -> {
+            sequence.cancel();
+            loop.withdraw(sequence);
+        });
         if (!loop.offer(sequence)) {
             sink.error(closed ? new EngineUnavailableException("the engine is shut down")
                     : new EngineOverloadedException("the engine queue is full (" + config.queueCapacity()
                     + " waiting)"));
         }
-    }
-
-    private int freeSlotsEstimate() {
-        return Math.max(0, config.slots() - (loop.inFlight() - loop.queued()));
     }
 
     @Override
@@ -153,6 +152,11 @@ public final class OrtDmtdEngine implements DmtdEngine {
     /** The KV cache tensors of every slot, for tests of in-place updates. */
     List<io.dmtd.ort.OrtTensor> kvCaches() {
         return slots.stream().flatMap(s -> s.kvCaches().stream()).toList();
+    }
+
+    /** Native scratch arenas the runtime has opened so far, for tests that no step allocates. */
+    long nativeScratchAllocations() {
+        return graphs.runtime().scratchArenasOpened();
     }
 
     @Override
