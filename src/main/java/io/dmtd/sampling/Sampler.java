@@ -13,7 +13,7 @@ public final class Sampler {
 
     /** First guess of how many tokens hold the top-p mass; grown geometrically when it is not enough. */
     private static final int INITIAL_NUCLEUS_GUESS = 256;
-    private static final int NUCLEUS_GROWTH = 8;
+    private static final int NUCLEUS_GROWTH = 16;
 
     private final SamplingParams params;
     private final int vocabularySize;
