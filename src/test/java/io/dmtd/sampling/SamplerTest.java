@@ -133,8 +133,8 @@ class SamplerTest {
     }
 
     @Test
-    void topPOverAFlatLargeVocabularyGrowsItsPartialSelection() {
-        // Uniform over 10,000 tokens: the 0.9 nucleus is 9,000 tokens, far more than the first guess.
+    void topPOverAFlatLargeVocabularyKeepsTheLowestIndicesOfTheTie() {
+        // Uniform over 10,000 tokens: all tie, so the 0.9 nucleus is the 9,000 lowest indices.
         float[] logits = new float[10_000];
         Sampler sampler = new Sampler(params(1, 0, 0.9, 0, 9), logits.length);
         int highest = 0;
@@ -272,6 +272,36 @@ class SamplerTest {
             drawn.add(token);
         }
         assertThat(drawn.size()).isLessThanOrEqualTo(k);
+    }
+
+    @Property(tries = 100)
+    void topPNeverLeavesTheNucleus(@ForAll @IntRange(min = 1, max = 3000) int vocabulary,
+                                   @ForAll @IntRange(min = 1, max = 99) int percent,
+                                   @ForAll long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] logits = new float[vocabulary];
+        for (int i = 0; i < vocabulary; i++) {
+            logits[i] = (float) (random.nextGaussian() * 3);
+        }
+        double p = percent / 100.0;
+        // brute force: sort everything, keep tokens while the probability before them is below p
+        double[] probabilities = softmax(logits, 1);
+        Integer[] order = new Integer[vocabulary];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, (a, b) -> Double.compare(probabilities[b], probabilities[a]));
+        Set<Integer> nucleus = new HashSet<>();
+        double before = 0;
+        for (Integer token : order) {
+            if (before >= p * (1 - 1e-6)) {
+                break;
+            }
+            nucleus.add(token);
+            before += probabilities[token];
+        }
+        Sampler sampler = new Sampler(params(1, 0, p, 0, seed), vocabulary);
+        for (int i = 0; i < 100; i++) {
+            assertThat(nucleus).contains(sampler.sample(logits));
+        }
     }
 
     private static int[] draw(Sampler sampler, float[] logits, int count) {

@@ -25,4 +25,11 @@ class Jinja2SyntaxBridgeTest {
                 + "{% macro m(x=1) %}{{ x }}{% endmacro %}{% raw %}{{ g(a=1) }}{% endraw %}";
         assertThat(Jinja2SyntaxBridge.rewrite(untouched)).isEqualTo(untouched);
     }
+
+    @Test
+    void stripsSpacesBeforeBlockTagsOnlyFromTheStartOfALineAsJinja2LstripBlocksDoes() {
+        assertThat(Jinja2SyntaxBridge.rewrite("a  {% if x %}\n  \t{% endif %}\n    {{ y }}\n  {%+ if z %}{# c #}"))
+                .isEqualTo("a  {% if x %}\n{% endif %}\n    {{ y }}\n  {%+ if z %}{# c #}");
+        assertThat(Jinja2SyntaxBridge.rewrite("   {% if x %}")).isEqualTo("{% if x %}");
+    }
 }
