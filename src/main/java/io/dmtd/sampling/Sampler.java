@@ -11,9 +11,14 @@ import java.util.Arrays;
  */
 public final class Sampler {
 
-    /** First guess of how many tokens hold the top-p mass; grown geometrically when it is not enough. */
-    private static final int INITIAL_NUCLEUS_GUESS = 256;
-    private static final int NUCLEUS_GROWTH = 8;
+    /**
+     * Top-p without top-k buckets tokens by how far their (scaled) logit lies below the maximum, so that only the
+     * bucket where the cumulative probability crosses p has to be sorted: BUCKETS_PER_UNIT buckets per logit unit
+     * up to BUCKETED_RANGE below the maximum (weights under e^-32 after that), then one bucket for the rest.
+     */
+    private static final int BUCKETS_PER_UNIT = 64;
+    private static final int BUCKETED_RANGE = 32;
+    private static final int BUCKETS = BUCKETS_PER_UNIT * BUCKETED_RANGE + 1;
 
     private final SamplingParams params;
     private final int vocabularySize;
@@ -32,6 +37,9 @@ public final class Sampler {
     private final float[] logits;
     private final float[] weights;
     private final int[] candidates;
+    private final int[] bucketOfToken;
+    private final double[] bucketWeights = new double[BUCKETS];
+    private final long[] sortKeys;
 
     public Sampler(SamplingParams params, int vocabularySize) {
         this(params, vocabularySize, new int[0]);
@@ -54,6 +62,8 @@ public final class Sampler {
         this.logits = new float[vocabularySize];
         this.weights = new float[vocabularySize];
         this.candidates = new int[vocabularySize];
+        this.bucketOfToken = new int[vocabularySize];
+        this.sortKeys = new long[vocabularySize];
         for (int token : promptTokens) {
             markSeen(checkToken(token));
         }
@@ -133,8 +143,8 @@ public final class Sampler {
     }
 
     /**
-     * Fills {@code candidates[0..count)} after top-k and top-p. The result is sorted by descending logit when
-     * either is active; otherwise it is the whole vocabulary in index order.
+     * Fills {@code candidates[0..count)} after top-k and top-p: with top-k, sorted by descending logit; with
+     * top-p alone, the nucleus in no particular order; with neither, the whole vocabulary.
      */
     private int selectCandidates() {
         int topK = params.topK();
@@ -150,19 +160,58 @@ public final class Sampler {
             }
             return vocabularySize;
         }
+        return nucleusByBuckets();
+    }
+
+    /**
+     * The top-p nucleus of the whole vocabulary without sorting it: all tokens of the buckets above the one where
+     * the cumulative probability reaches p, plus the best tokens of that bucket (sorted, lower index first on
+     * ties). The result is the exact nucleus, but not in sorted order.
+     */
+    private int nucleusByBuckets() {
+        Arrays.fill(bucketWeights, 0);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocabularySize; i++) {
+            max = Math.max(max, logits[i]);
+        }
         double total = 0;
         for (int i = 0; i < vocabularySize; i++) {
+            double below = (double) max - logits[i]; // NaN and +inf (from -inf logits) land in the last bucket
+            int bucket = below < BUCKETED_RANGE ? (int) (below * BUCKETS_PER_UNIT) : BUCKETS - 1;
+            bucketOfToken[i] = bucket;
+            bucketWeights[bucket] += weights[i];
             total += weights[i];
         }
-        // Partial selection: the nucleus is usually tiny, so find the best few and grow only if they fall short.
-        int guess = Math.min(INITIAL_NUCLEUS_GUESS, vocabularySize);
-        while (true) {
-            int count = selectBest(guess);
-            if (guess == vocabularySize || sumWeights(count) >= params.topP() * total) {
-                return nucleus(count, total);
-            }
-            guess = (int) Math.min(vocabularySize, (long) guess * NUCLEUS_GROWTH);
+        double target = params.topP() * total;
+        double cumulative = 0;
+        int crossing = 0;
+        while (crossing < BUCKETS - 1 && cumulative + bucketWeights[crossing] < target) {
+            cumulative += bucketWeights[crossing++];
         }
+        int count = 0;
+        int crossingCount = 0;
+        for (int i = 0; i < vocabularySize; i++) {
+            int bucket = bucketOfToken[i];
+            if (bucket < crossing) {
+                candidates[count++] = i;
+            } else if (bucket == crossing) {
+                sortKeys[crossingCount++] = descendingKey(logits[i], i);
+            }
+        }
+        Arrays.sort(sortKeys, 0, crossingCount);
+        for (int i = 0; i < crossingCount && (count == 0 || cumulative < target); i++) {
+            int token = (int) sortKeys[i];
+            candidates[count++] = token;
+            cumulative += weights[token];
+        }
+        return count;
+    }
+
+    /** Sorts ascending as (logit descending, index ascending). */
+    private static long descendingKey(float logit, int index) {
+        int bits = Float.floatToIntBits(logit);
+        int ascending = bits ^ ((bits >> 31) & 0x7FFFFFFF);
+        return ((long) ~ascending << 32) | index;
     }
 
     /** Keeps the shortest prefix of the sorted candidates whose probability reaches top-p (at least one). */

@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 
 /**
  * A Hugging Face chat template (Jinja2) rendered with Jinjava so that the output matches transformers'
- * {@code apply_chat_template}: trim_blocks and lstrip_blocks on, Python string methods, {@code namespace()},
+ * {@code apply_chat_template}: trim_blocks and lstrip_blocks on (the latter emulated, see
+ * {@link Jinja2SyntaxBridge}), Python string methods, {@code namespace()},
  * reversed slices, Python-style {@code tojson}, {@code raise_exception}. Immutable and thread-safe.
  */
 public final class ChatTemplate {
@@ -186,7 +187,7 @@ public final class ChatTemplate {
         resolver.add(defaults.getElResolver());
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // done by Jinja2SyntaxBridge, the Jinja2 way
                 // Message text must never be evaluated as template code.
                 .withNestedInterpretationEnabled(false)
                 .withElResolver(resolver)

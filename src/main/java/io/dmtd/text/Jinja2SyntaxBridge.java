@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
  *       {@code namespace(i=(messages|length - 1))}: Jinjava would otherwise bind {@code i=messages|length}
  *       first and then subtract 1 from the named parameter.</li>
  * </ul>
+ * It also implements Jinja2's {@code lstrip_blocks} here, because Jinjava's own version strips the whitespace
+ * before every block tag, also in the middle of a line, while Jinja2 only strips it from the start of a line.
  * Only code inside {@code {{ }}} and {@code {% %}} is touched, never string literals, comments, raw blocks or
  * macro signatures.
  */
@@ -36,8 +38,9 @@ final class Jinja2SyntaxBridge {
                 out.append(template, i, n);
                 break;
             }
-            out.append(template, i, open);
             char kind = template.charAt(open + 1);
+            boolean plus = open + 2 < n && template.charAt(open + 2) == '+';
+            appendText(template, i, open, kind != '{' && !plus, out);
             if (kind == '#') {
                 int end = template.indexOf("#}", open + 2);
                 end = end < 0 ? n : end + 2;
@@ -66,6 +69,25 @@ final class Jinja2SyntaxBridge {
             i = codeEnd + 2;
         }
         return out.toString();
+    }
+
+    /**
+     * Copies the text before a tag; before a block tag or comment (unless opened with "+"), drops the spaces and
+     * tabs between the start of the line and the tag, as Jinja2's lstrip_blocks does.
+     */
+    private static void appendText(String template, int from, int to, boolean lstrip, StringBuilder out) {
+        if (lstrip) {
+            int lineStart = to;
+            while (lineStart > from && (template.charAt(lineStart - 1) == ' ' || template.charAt(lineStart - 1) == '\t')) {
+                lineStart--;
+            }
+            // "from" follows a tag (or is 0), so a line start inside [from, to) is a newline in the text itself
+            if (lineStart == 0 || template.charAt(lineStart - 1) == '\n') {
+                out.append(template, from, lineStart);
+                return;
+            }
+        }
+        out.append(template, from, to);
     }
 
     private static int nextTagStart(String template, int from) {

@@ -4,12 +4,12 @@ import java.util.Arrays;
 
 /**
  * Turns generated tokens into text one token at a time. Byte-level BPE can split a character's UTF-8 bytes
- * across tokens, so text is held back while the decoded window ends in U+FFFD. Each step decodes only a small
- * window: the tokens since the last emission plus the ones before them as context (decoders such as
- * SentencePiece's strip a leading space at the start of a sequence, which the context makes harmless);
- * the new text is the difference between the window with and without the new tokens.
- * Once {@link #flush()} is called, the concatenated output equals decoding all tokens at once.
- * Not thread-safe: one per request.
+ * across tokens; such a window decodes to text ending in U+FFFD, which is held back until the character is
+ * complete (the text before it is emitted at once). Each step decodes only a small window: the tokens not yet
+ * fully emitted, after the previously emitted tokens as context (decoders such as SentencePiece's strip a
+ * leading space at the start of a sequence, which the context makes harmless); the new text is what the
+ * window decodes to beyond the context. Once {@link #flush()} is called, the concatenated output equals
+ * decoding all tokens at once. Not thread-safe: one per request.
  */
 public final class StreamingDetokenizer {
 
@@ -20,9 +20,11 @@ public final class StreamingDetokenizer {
     private final TokenDecoder decoder;
     private int[] window = new int[16];
     private int windowLength;
-    /** Tokens [0, readOffset) of the window have been emitted; [0, readOffset) decode to {@code emittedContext}. */
-    private int readOffset;
-    private String emittedContext = "";
+    /** Window tokens [0, contextLength) were emitted in an earlier step and decode to {@code context}. */
+    private int contextLength;
+    private String context = "";
+    /** Characters after the context already emitted (the complete part of a window that is still pending). */
+    private int emittedAfterContext;
 
     public StreamingDetokenizer(TokenDecoder decoder) {
         this.decoder = decoder;
@@ -38,30 +40,34 @@ public final class StreamingDetokenizer {
             window = Arrays.copyOf(window, window.length * 2);
         }
         window[windowLength++] = tokenId;
-        String text = decoder.decode(Arrays.copyOf(window, windowLength));
-        boolean incomplete = text.length() <= emittedContext.length() || text.charAt(text.length() - 1) == REPLACEMENT;
-        if (incomplete && windowLength - readOffset < MAX_PENDING_TOKENS) {
-            return "";
-        }
-        return emit(text);
+        return emit(windowLength - contextLength >= MAX_PENDING_TOKENS);
     }
 
     /** Emits whatever is still held back; call once generation ends. */
     public String flush() {
-        if (windowLength == readOffset) {
-            return "";
-        }
-        return emit(decoder.decode(Arrays.copyOf(window, windowLength)));
+        return windowLength == contextLength ? "" : emit(true);
     }
 
-    private String emit(String text) {
-        String fresh = text.length() > emittedContext.length() ? text.substring(emittedContext.length()) : "";
-        // Slide: the tokens just emitted become the context of the next window.
-        int pending = windowLength - readOffset;
-        System.arraycopy(window, readOffset, window, 0, pending);
-        windowLength = pending;
-        readOffset = pending;
-        emittedContext = decoder.decode(Arrays.copyOf(window, windowLength));
+    private String emit(boolean force) {
+        String text = decoder.decode(Arrays.copyOf(window, windowLength));
+        int end = text.length();
+        if (!force) {
+            while (end > context.length() && text.charAt(end - 1) == REPLACEMENT) {
+                end--;
+            }
+        }
+        int from = context.length() + emittedAfterContext;
+        String fresh = end > from ? text.substring(from, end) : "";
+        emittedAfterContext += fresh.length();
+        if (end == text.length()) {
+            // Everything decoded so far is out: the pending tokens become the next window's context.
+            int pending = windowLength - contextLength;
+            System.arraycopy(window, contextLength, window, 0, pending);
+            windowLength = pending;
+            contextLength = pending;
+            context = decoder.decode(Arrays.copyOf(window, windowLength));
+            emittedAfterContext = 0;
+        }
         return fresh;
     }
 }

@@ -40,15 +40,21 @@ public final class Tokenizer implements AutoCloseable {
     /** Loads {@code tokenizer.json} from a model folder (or the file itself). */
     public static Tokenizer load(Path modelFolderOrFile) {
         Path file = Files.isDirectory(modelFolderOrFile) ? modelFolderOrFile.resolve(TOKENIZER_FILE) : modelFolderOrFile;
+        HuggingFaceTokenizer tokenizer = null;
         try (InputStream json = Files.newInputStream(file); InputStream again = Files.newInputStream(file)) {
-            Vocabulary vocabulary = Vocabulary.read(again);
-            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of(
+            tokenizer = HuggingFaceTokenizer.newInstance(json, Map.of(
                     "addSpecialTokens", "false",
                     "truncation", "false",
                     "padding", "false"));
-            return new Tokenizer(tokenizer, vocabulary);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load tokenizer from " + file, e);
+            return new Tokenizer(tokenizer, Vocabulary.read(again, tokenizer));
+        } catch (IOException | RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new UncheckedIOException("cannot load tokenizer from " + file, (IOException) e);
         }
     }
 
@@ -98,10 +104,13 @@ public final class Tokenizer implements AutoCloseable {
         tokenizer.close();
     }
 
+    private record AddedToken(String content, int id, boolean special) {
+    }
+
     /** The parts of tokenizer.json that DJL does not expose. */
     private record Vocabulary(Map<String, Integer> tokenIds, Set<Integer> specialTokenIds, int size) {
 
-        static Vocabulary read(InputStream tokenizerJson) throws IOException {
+        static Vocabulary read(InputStream tokenizerJson, HuggingFaceTokenizer tokenizer) throws IOException {
             JsonNode root = new ObjectMapper().readTree(tokenizerJson);
             Map<String, Integer> ids = new HashMap<>();
             Set<Integer> special = new HashSet<>();
@@ -120,10 +129,14 @@ public final class Tokenizer implements AutoCloseable {
                     maxId = Math.max(maxId, i);
                 }
             }
-            for (JsonNode added : root.path("added_tokens")) {
-                int id = added.path("id").asInt();
-                ids.put(added.path("content").asText(), id);
-                if (added.path("special").asBoolean(false)) {
+            for (JsonNode node : root.path("added_tokens")) {
+                AddedToken added = new AddedToken(
+                        node.path("content").asText(), node.path("id").asInt(), node.path("special").asBoolean(false));
+                // The library numbers added tokens itself (after the model's vocabulary); trust what it does.
+                long[] encoded = tokenizer.encode(added.content(), false, false).getIds();
+                int id = encoded.length == 1 ? Math.toIntExact(encoded[0]) : added.id();
+                ids.put(added.content(), id);
+                if (added.special()) {
                     special.add(id);
                 }
                 maxId = Math.max(maxId, id);

@@ -1,0 +1,105 @@
+package io.dmtd.text;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TokenizerTest {
+
+    private static Tokenizer bytes;
+    private static Tokenizer merges;
+
+    @BeforeAll
+    static void load() {
+        bytes = TestTokenizers.load(TestTokenizers.BYTE_LEVEL);
+        merges = TestTokenizers.load(TestTokenizers.WITH_MERGES);
+    }
+
+    @AfterAll
+    static void close() {
+        bytes.close();
+        merges.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hello world", "héllo wörld", "日本語のテキスト", "emoji 🙂👍🏽 and flags 🇨🇭", "tabs\tand\nnewlines  ",
+            "mixed: aé 世界 🙂 Ωμέγα"})
+    void roundTripsTextIncludingMultiByteCharacters(String text) {
+        int[] ids = bytes.encode(text);
+        assertThat(ids).hasSize(text.getBytes(StandardCharsets.UTF_8).length);
+        assertThat(bytes.decode(ids)).isEqualTo(text);
+        assertThat(merges.decode(merges.encode(text))).isEqualTo(text);
+    }
+
+    @Test
+    void byteLevelIdsAreTheUtf8Bytes() {
+        assertThat(bytes.encode("aé")).containsExactly(0x61, 0xC3, 0xA9);
+    }
+
+    @Test
+    void mergesProduceTokensThatSplitCharacters() {
+        int[] ids = merges.encode("hello aé");
+        assertThat(ids.length).isLessThan("hello aé".getBytes(StandardCharsets.UTF_8).length);
+        // "a" + first byte of "é" is one token; the second byte of "é" is its own token (0xA9)
+        assertThat(ids[ids.length - 1]).isEqualTo(0xA9);
+        assertThat(merges.decode(new int[] {ids[ids.length - 2]})).isEqualTo("a\uFFFD");
+    }
+
+    @Test
+    void specialTokensWrittenAsTextMapToTheirIds() {
+        int[] ids = bytes.encode("<|im_start|>user\nhi<|im_end|>\n<think>\n</think><tool_call></tool_call><|endoftext|>");
+        assertThat(ids).containsExactly(257, 'u', 's', 'e', 'r', '\n', 'h', 'i', 258, '\n', 259, '\n', 260, 261, 262, 256);
+    }
+
+    @Test
+    void encodingInsertsNoSpecialTokens() {
+        assertThat(bytes.encode("hi")).containsExactly('h', 'i');
+        assertThat(bytes.encode("")).isEmpty();
+    }
+
+    @Test
+    void decodingKeepsSpecialTokensUnlessAskedToSkipThem() {
+        int[] ids = {257, 'h', 'i', 259, 258};
+        assertThat(bytes.decode(ids)).isEqualTo("<|im_start|>hi<think><|im_end|>");
+        assertThat(bytes.decode(ids, true)).isEqualTo("hi<think>"); // <think> is added but not special, as in Qwen3
+    }
+
+    @Test
+    void exposesVocabularySizeIdsAndSpecialness() {
+        assertThat(bytes.vocabularySize()).isEqualTo(263);
+        assertThat(merges.vocabularySize()).isEqualTo(272);
+        assertThat(merges.tokenId("<|im_end|>")).hasValue(267);
+        assertThat(merges.encode("<|im_end|>")).containsExactly(267);
+        assertThat(bytes.tokenId("<|im_end|>")).hasValue(258);
+        assertThat(bytes.tokenId("</think>")).hasValue(260);
+        assertThat(bytes.tokenId("a")).hasValue(0x61);
+        assertThat(bytes.tokenId("Ġ")).hasValue(0x20); // byte-level spelling of the space byte
+        assertThat(bytes.tokenId("<|nope|>")).isEmpty();
+        assertThat(bytes.isSpecial(258)).isTrue();
+        assertThat(bytes.isSpecial(259)).isFalse();
+        assertThat(bytes.isSpecial('a')).isFalse();
+    }
+
+    @Test
+    void longTextIsNotTruncated() {
+        String text = "0123456789".repeat(300);
+        assertThat(bytes.encode(text)).hasSize(3000);
+    }
+
+    @Test
+    void loadsFromAModelFolder(@TempDir Path folder) throws Exception {
+        Files.copy(TestTokenizers.resource(TestTokenizers.BYTE_LEVEL), folder.resolve(Tokenizer.TOKENIZER_FILE));
+        try (Tokenizer tokenizer = Tokenizer.load(folder)) {
+            assertThat(tokenizer.decode(tokenizer.encode("ok 👌"))).isEqualTo("ok 👌");
+        }
+    }
+}
