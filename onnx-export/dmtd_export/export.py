@@ -65,7 +65,7 @@ def export_model(cfg, weights, out_dir, dtype="fp32", max_context=None, external
             os.remove(data_path)
         ext = ExternalData(data_path, data_name, EXTERNAL_MIN_TENSOR_BYTES) if use_external else None
         try:
-            model, weight_bytes = build(cfg, weights, dtype, max_context, ext, progress)
+            model, weight_bytes, read_bytes = build(cfg, weights, dtype, max_context, ext, progress)
         finally:
             if ext is not None:
                 ext.close()
@@ -83,6 +83,9 @@ def export_model(cfg, weights, out_dir, dtype="fp32", max_context=None, external
             "sha256": sha256_of(path),
             "data_files": data_files,
             "weight_bytes": weight_bytes,
+            # weights streamed by one run (an embedding that is only gathered is read a row at a time):
+            # the unit of the memory-bound cost model
+            "read_bytes_per_run": read_bytes,
             "layers": layers,
             "first_layer": 0 if part == "trunk" else cfg.trunk_layers,
             "inputs": inputs,

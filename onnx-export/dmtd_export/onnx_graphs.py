@@ -228,7 +228,8 @@ def build_trunk(cfg, weights, dtype, max_context, external=None, progress=None):
         if progress:
             progress.advance(detail=f"trunk layer {layer}")
     b.graph_output("hidden", b.onnx_dtype, [BATCH, SEQUENCE, cfg.hidden_size])
-    return b.model("dmtd_trunk"), b.weight_bytes
+    gather_only = _nbytes(b, "model.embed_tokens.weight")
+    return b.model("dmtd_trunk"), b.weight_bytes, b.weight_bytes - gather_only
 
 
 def build_late(cfg, weights, dtype, max_context, external=None, progress=None):
@@ -260,7 +261,16 @@ def build_late(cfg, weights, dtype, max_context, external=None, progress=None):
     else:
         b.op("Cast", [b.op("Gemm", [normed, head], transB=1)], to=TensorProto.FLOAT, outputs=["logits"])
     b.graph_output("logits", TensorProto.FLOAT, [BATCH, cfg.vocab_size])
-    return b.model("dmtd_late"), b.weight_bytes
+    gather_only = 0 if cfg.tie_word_embeddings else _nbytes(b, "model.embed_tokens.weight")
+    return b.model("dmtd_late"), b.weight_bytes, b.weight_bytes - gather_only
+
+
+def _nbytes(b, name):
+    """Bytes of one initializer (an embedding that is only gathered is not streamed per run)."""
+    for init in b.initializers:
+        if init.name == name:
+            return int(np.prod(init.dims)) * np.dtype(b.np_dtype).itemsize
+    return 0
 
 
 def io_spec(model):

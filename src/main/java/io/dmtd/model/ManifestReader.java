@@ -124,7 +124,8 @@ public final class ManifestReader {
             data.add(new GraphSpec.DataFile(dataFile, dataSha));
         }
         verify(file, sha);
-        return new GraphSpec(file, sha, data, g.node("weight_bytes").asLong(), g.integer("layers"),
+        return new GraphSpec(file, sha, data, g.node("weight_bytes").asLong(), g.node("read_bytes_per_run").asLong(),
+                g.integer("layers"),
                 g.integer("first_layer"), tensors(g, "inputs"), tensors(g, "outputs"));
     }
 
