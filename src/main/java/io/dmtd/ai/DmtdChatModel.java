@@ -107,8 +107,19 @@ public final class DmtdChatModel implements ChatModel {
                 .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry)
                 .observe(() -> {
                     AtomicReference<ChatResponse> aggregated = new AtomicReference<>();
-                    new MessageAggregator().aggregate(generate(request), aggregated::set).blockLast();
+                    AtomicReference<Object> stats = new AtomicReference<>();
+                    Flux<ChatResponse> responses = generate(request).doOnNext(chunk -> {
+                        Object chunkStats = chunk.getMetadata().get(STATISTICS);
+                        if (chunkStats != null) {
+                            stats.set(chunkStats);
+                        }
+                    });
+                    new MessageAggregator().aggregate(responses, aggregated::set).blockLast();
                     ChatResponse response = Objects.requireNonNull(aggregated.get(), "generation produced nothing");
+                    if (stats.get() != null) {
+                        // The aggregator keeps only the standard metadata; the DMTD statistics are carried over.
+                        response = ChatResponse.builder().from(response).metadata(STATISTICS, stats.get()).build();
+                    }
                     context.setResponse(response);
                     return response;
                 });

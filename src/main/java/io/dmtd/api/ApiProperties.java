@@ -14,14 +14,12 @@ import java.util.List;
  *                    least this large)
  * @param apiKeys     bearer keys accepted on {@code /v1/**}; empty = no authentication
  * @param rateLimit   optional per-key request rate limit
- * @param logPrompts  log prompts and completions (off: only ids and token counts are logged)
  */
 @ConfigurationProperties("dmtd.api")
 public record ApiProperties(
         @DefaultValue("1MB") DataSize maxBodySize,
         @DefaultValue List<String> apiKeys,
-        @DefaultValue RateLimit rateLimit,
-        @DefaultValue("false") boolean logPrompts) {
+        @DefaultValue RateLimit rateLimit) {
 
     /**
      * @param enabled        limit requests per key (or per server, without keys)

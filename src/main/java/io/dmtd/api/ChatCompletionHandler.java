@@ -43,9 +43,11 @@ public final class ChatCompletionHandler {
     private final CompletionJson json;
     private final ApiErrors errors;
     private final ApiProperties properties;
+    private final LoggingProperties logging;
 
     public ChatCompletionHandler(DmtdChatModel chatModel, ChatCompletionRequestReader reader, CompletionJson json,
-                                 ApiErrors errors, ApiProperties properties) {
+                                 ApiErrors errors, ApiProperties properties, LoggingProperties logging) {
+        this.logging = logging;
         this.chatModel = chatModel;
         this.reader = reader;
         this.json = json;
@@ -107,7 +109,7 @@ public final class ChatCompletionHandler {
         AtomicBoolean sentFirst = new AtomicBoolean();
         AtomicInteger toolCalls = new AtomicInteger();
         AtomicReference<GenerationStats> stats = new AtomicReference<>();
-        StringBuilder completionText = properties.logPrompts() ? new StringBuilder() : null;
+        StringBuilder completionText = logging.logPrompts() ? new StringBuilder() : null;
         Flux<byte[]> chunks = chatModel.stream(prompt).concatMap(response -> {
             GenerationStats finalStats = response.getMetadata().get(DmtdChatModel.STATISTICS);
             if (finalStats != null) {
@@ -165,7 +167,7 @@ public final class ChatCompletionHandler {
     }
 
     private void logPrompt(ChatCompletionRequest completion) {
-        if (properties.logPrompts()) {
+        if (logging.logPrompts()) {
             log.info("prompt: {}", completion.messages());
         }
     }
@@ -175,7 +177,7 @@ public final class ChatCompletionHandler {
             log.debug("{}: {} prompt tokens, {} generated, tau {}", id, stats.promptTokens(), stats.generatedTokens(),
                     stats.tau());
         }
-        if (properties.logPrompts() && text != null) {
+        if (logging.logPrompts() && text != null) {
             log.info("{} completion: {}", id, text);
         }
     }
