@@ -71,6 +71,9 @@ public final class ChatCompletionRequestReader {
         if (present(model) && !model.isString()) {
             throw ApiException.invalid("model", "model must be a string");
         }
+        if (present(model)) {
+            options.model(model.stringValue());
+        }
         Integer maxTokens = optionalInt(root, "max_completion_tokens", 1, chatProperties.maxCompletionTokens());
         if (maxTokens == null) {
             maxTokens = optionalInt(root, "max_tokens", 1, chatProperties.maxCompletionTokens());
