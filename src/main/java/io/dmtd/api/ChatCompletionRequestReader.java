@@ -40,6 +40,15 @@ public final class ChatCompletionRequestReader {
     }
 
     public ChatCompletionRequest read(byte[] body) {
+        try {
+            return readValidated(body);
+        } catch (JacksonException e) {
+            // A value the checks let through but Jackson cannot convert is still the client's input.
+            throw ApiException.invalid(null, "invalid request: " + e.getOriginalMessage());
+        }
+    }
+
+    private ChatCompletionRequest readValidated(byte[] body) {
         JsonNode root;
         try {
             root = json.readTree(body);
@@ -50,7 +59,7 @@ public final class ChatCompletionRequestReader {
             throw ApiException.invalid(null, "the request body must be a JSON object");
         }
         JsonNode n = root.get("n");
-        if (present(n) && (!n.canConvertToExactIntegral() || n.asLong() != 1)) {
+        if (present(n) && (!n.isNumber() || !n.canConvertToExactIntegral() || !n.canConvertToInt() || n.intValue() != 1)) {
             throw ApiException.invalid("n", "only n=1 is supported");
         }
         boolean stream = optionalBoolean(root, "stream", false);
