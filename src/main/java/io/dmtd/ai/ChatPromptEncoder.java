@@ -1,0 +1,26 @@
+package io.dmtd.ai;
+
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.tool.definition.ToolDefinition;
+
+import java.util.List;
+
+/**
+ * Renders a conversation through the model's chat template and tokenizes it. The real implementation
+ * (chat template + tokenizer) lives in {@code io.dmtd.text}; this package only depends on this contract.
+ */
+public interface ChatPromptEncoder {
+
+    /**
+     * @param messages       the conversation, in order (system, user, assistant with tool calls, tool responses)
+     * @param tools          tools the model may call; empty when none
+     * @param enableThinking whether the template should let the model reason before answering
+     * @return the prompt token ids, ending with the generation prompt of the assistant turn
+     */
+    int[] encode(List<Message> messages, List<ToolDefinition> tools, boolean enableThinking);
+
+    /** Tokens the rendered prompt takes; used for limits and usage. */
+    default int countTokens(List<Message> messages, List<ToolDefinition> tools, boolean enableThinking) {
+        return encode(messages, tools, enableThinking).length;
+    }
+}

@@ -1,0 +1,260 @@
+package io.dmtd.ai;
+
+import io.dmtd.engine.EngineInfo;
+import io.dmtd.engine.FinishReason;
+import io.dmtd.engine.GenerationChunk;
+import io.dmtd.engine.GenerationRequest;
+import io.dmtd.engine.PromptTooLongException;
+import io.dmtd.sampling.SamplingParams;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
+import org.springframework.ai.chat.metadata.ChatResponseMetadata;
+import org.springframework.ai.chat.metadata.DefaultUsage;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.model.Generation;
+import org.springframework.ai.chat.model.MessageAggregator;
+import org.springframework.ai.chat.observation.ChatModelObservationContext;
+import org.springframework.ai.chat.observation.ChatModelObservationConvention;
+import org.springframework.ai.chat.observation.ChatModelObservationDocumentation;
+import org.springframework.ai.chat.observation.DefaultChatModelObservationConvention;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.model.tool.ToolCallingManager;
+import org.springframework.ai.tool.definition.ToolDefinition;
+import reactor.core.publisher.Flux;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Spring AI {@link ChatModel} over the DMTD engine. Renders the conversation with the
+ * {@link ChatPromptEncoder}, runs it through the {@link EngineGuard}, and turns the engine's deltas into
+ * {@link ChatResponse}s: answer text, Qwen3 reasoning (in the message properties under
+ * {@value #REASONING_CONTENT}), tool calls, usage, finish reason and the DMTD statistics (response metadata
+ * {@value #STATISTICS}). Tool execution is left to the caller (Spring AI 2's {@code ToolCallingAdvisor} in
+ * {@code ChatClient}, or the HTTP client).
+ */
+public final class DmtdChatModel implements ChatModel {
+
+    /** Provider name in the {@code gen_ai.client.operation} observation. */
+    public static final String PROVIDER = "dmtd";
+    /** AssistantMessage property: the reasoning so far (complete on the last chunk and in {@link #call}). */
+    public static final String REASONING_CONTENT = "reasoningContent";
+    /** AssistantMessage property on streamed chunks: the reasoning this chunk added. */
+    public static final String REASONING_DELTA = "reasoningDelta";
+    /** ChatResponseMetadata key holding the request's {@link io.dmtd.engine.GenerationStats}. */
+    public static final String STATISTICS = "dmtd";
+    public static final String FINISH_STOP = "stop";
+    public static final String FINISH_LENGTH = "length";
+    public static final String FINISH_CANCELLED = "cancelled";
+    public static final String FINISH_TOOL_CALLS = "tool_calls";
+
+    private static final Logger log = LoggerFactory.getLogger(DmtdChatModel.class);
+    private static final ChatModelObservationConvention DEFAULT_CONVENTION = new DefaultChatModelObservationConvention();
+
+    private final EngineGuard guard;
+    private final ChatPromptEncoder encoder;
+    private final DmtdChatOptions defaultOptions;
+    private final DmtdChatProperties properties;
+    private final ToolCallingManager toolCallingManager;
+    private final ObservationRegistry observationRegistry;
+    private final JsonMapper json;
+    private final ChatModelObservationConvention observationConvention;
+
+    public DmtdChatModel(EngineGuard guard, ChatPromptEncoder encoder, DmtdChatProperties properties,
+                         ToolCallingManager toolCallingManager, ObservationRegistry observationRegistry,
+                         JsonMapper json, ChatModelObservationConvention observationConvention) {
+        this.guard = guard;
+        this.encoder = encoder;
+        this.properties = properties;
+        this.defaultOptions = properties.options().toChatOptions();
+        this.toolCallingManager = toolCallingManager;
+        this.observationRegistry = observationRegistry;
+        this.json = json;
+        this.observationConvention = observationConvention != null ? observationConvention : DEFAULT_CONVENTION;
+    }
+
+    @Override
+    public DmtdChatOptions getOptions() {
+        return defaultOptions;
+    }
+
+    /** The model id reported in responses: the configured one, else the engine's. */
+    public String modelId() {
+        return defaultOptions.getModel() != null ? defaultOptions.getModel() : guard.engine().info().modelId();
+    }
+
+    /**
+     * Blocks until the generation finishes. Do not call on an event-loop thread (Reactor refuses to block
+     * there); reactive callers use {@link #stream(Prompt)}.
+     */
+    @Override
+    public ChatResponse call(Prompt prompt) {
+        Prompt request = withMergedOptions(prompt);
+        ChatModelObservationContext context = ChatModelObservationContext.builder()
+                .prompt(request).provider(PROVIDER).build();
+        return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
+                .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry)
+                .observe(() -> {
+                    AtomicReference<ChatResponse> aggregated = new AtomicReference<>();
+                    AtomicReference<Object> stats = new AtomicReference<>();
+                    Flux<ChatResponse> responses = generate(request).doOnNext(chunk -> {
+                        Object chunkStats = chunk.getMetadata().get(STATISTICS);
+                        if (chunkStats != null) {
+                            stats.set(chunkStats);
+                        }
+                    });
+                    new MessageAggregator().aggregate(responses, aggregated::set).blockLast();
+                    ChatResponse response = Objects.requireNonNull(aggregated.get(), "generation produced nothing");
+                    if (stats.get() != null) {
+                        // The aggregator keeps only the standard metadata; the DMTD statistics are carried over.
+                        response = ChatResponse.builder().from(response).metadata(STATISTICS, stats.get()).build();
+                    }
+                    context.setResponse(response);
+                    return response;
+                });
+    }
+
+    @Override
+    public Flux<ChatResponse> stream(Prompt prompt) {
+        return Flux.deferContextual(contextView -> {
+            Prompt request = withMergedOptions(prompt);
+            ChatModelObservationContext context = ChatModelObservationContext.builder()
+                    .prompt(request).provider(PROVIDER).streaming(true).build();
+            Observation observation = ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
+                    .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry);
+            observation.parentObservation(contextView.getOrDefault(ObservationThreadLocalAccessor.KEY, null)).start();
+            Flux<ChatResponse> observed = generate(request)
+                    .doOnError(observation::error)
+                    .doFinally(signal -> observation.stop())
+                    .contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation));
+            // The aggregator hands the observation the final usage and finish reason.
+            return new MessageAggregator().aggregate(observed, context::setResponse);
+        });
+    }
+
+    private Prompt withMergedOptions(Prompt prompt) {
+        return prompt.mutate().chatOptions(DmtdChatOptions.merge(defaultOptions, prompt.getOptions())).build();
+    }
+
+    private Flux<ChatResponse> generate(Prompt prompt) {
+        return Flux.defer(() -> {
+            DmtdChatOptions options = (DmtdChatOptions) prompt.getOptions();
+            List<ToolDefinition> tools = toolCallingManager.resolveToolDefinitions(options);
+            boolean thinking = Boolean.TRUE.equals(options.getEnableThinking());
+            int[] promptTokens = encoder.encode(prompt.getInstructions(), tools, thinking);
+            EngineInfo info = guard.engine().info();
+            GenerationRequest request = toEngineRequest(promptTokens, options, info);
+            String modelId = options.getModel() != null ? options.getModel() : info.modelId();
+            AssistantOutputParser parser = new AssistantOutputParser(json,
+                    () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
+            StringBuilder reasoningSoFar = new StringBuilder();
+            log.debug("request {}: {} prompt tokens, max {} new, tau {}", request.requestId(), promptTokens.length,
+                    request.maxNewTokens(), request.tau());
+            return guard.generate(request).concatMap(chunk -> switch (chunk) {
+                case GenerationChunk.Delta delta -> {
+                    AssistantOutputParser.Parsed parsed = parser.feed(delta.text());
+                    yield parsed.isEmpty() ? Flux.<ChatResponse>empty()
+                            : Flux.just(response(request.requestId(), modelId, parsed, reasoningSoFar, null, false));
+                }
+                case GenerationChunk.Finished finished -> {
+                    AssistantOutputParser.Parsed tail = parser.finish();
+                    yield Flux.just(response(request.requestId(), modelId, tail, reasoningSoFar, finished,
+                            parser.toolCallCount() > 0));
+                }
+            });
+        });
+    }
+
+    private GenerationRequest toEngineRequest(int[] promptTokens, DmtdChatOptions options, EngineInfo info) {
+        int promptLimit = properties.maxPromptTokens() > 0 ? Math.min(properties.maxPromptTokens(), info.maxContext() - 1)
+                : info.maxContext() - 1;
+        if (promptTokens.length > promptLimit) {
+            throw new PromptTooLongException("the prompt has " + promptTokens.length
+                    + " tokens; this server accepts at most " + promptLimit);
+        }
+        Integer maxTokens = options.getMaxTokens();
+        if (maxTokens != null && (maxTokens < 1 || maxTokens > properties.maxCompletionTokens())) {
+            throw new InvalidChatRequestException("maxTokens",
+                    "maxTokens must be between 1 and " + properties.maxCompletionTokens() + ", was " + maxTokens);
+        }
+        int room = info.maxContext() - promptTokens.length;
+        int maxNewTokens = Math.min(maxTokens != null ? maxTokens : properties.maxCompletionTokens(), room);
+        Integer tau = options.getTau();
+        if (tau != null && (tau < 0 || tau > info.tauMax())) {
+            throw new InvalidChatRequestException("tau", "tau must be between 0 (model default) and "
+                    + info.tauMax() + ", was " + tau);
+        }
+        SamplingParams sampling;
+        try {
+            sampling = new SamplingParams(
+                    orDefault(options.getTemperature(), 1.0),
+                    orDefault(options.getTopK(), 0),
+                    orDefault(options.getTopP(), 1.0),
+                    orDefault(options.getMinP(), 0.0),
+                    orDefault(options.getRepetitionPenalty(), 1.0),
+                    orDefault(options.getFrequencyPenalty(), 0.0),
+                    orDefault(options.getPresencePenalty(), 0.0),
+                    options.getSeed());
+        } catch (IllegalArgumentException e) {
+            // SamplingParams messages start with the option's name.
+            String field = e.getMessage() == null ? "options" : e.getMessage().split(" ", 2)[0];
+            throw new InvalidChatRequestException(field, e.getMessage());
+        }
+        return new GenerationRequest("chatcmpl-" + UUID.randomUUID(), promptTokens, maxNewTokens,
+                tau == null ? 0 : tau, sampling, null, options.getStopSequences());
+    }
+
+    private static <T> T orDefault(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    private static ChatResponse response(String id, String modelId, AssistantOutputParser.Parsed parsed,
+                                         StringBuilder reasoningSoFar, GenerationChunk.Finished finished,
+                                         boolean madeToolCalls) {
+        reasoningSoFar.append(parsed.reasoning());
+        Map<String, Object> properties = new HashMap<>();
+        properties.put("id", id);
+        if (!parsed.reasoning().isEmpty()) {
+            properties.put(REASONING_DELTA, parsed.reasoning());
+        }
+        if (!reasoningSoFar.isEmpty()) {
+            properties.put(REASONING_CONTENT, reasoningSoFar.toString());
+        }
+        AssistantMessage message = AssistantMessage.builder()
+                .content(parsed.answer())
+                .properties(properties)
+                .toolCalls(parsed.toolCalls())
+                .build();
+        ChatResponseMetadata.Builder metadata = ChatResponseMetadata.builder().id(id).model(modelId);
+        ChatGenerationMetadata generationMetadata = ChatGenerationMetadata.NULL;
+        if (finished != null) {
+            var stats = finished.stats();
+            metadata.usage(new DefaultUsage(stats.promptTokens(), stats.generatedTokens()))
+                    .keyValue(STATISTICS, stats);
+            generationMetadata = ChatGenerationMetadata.builder()
+                    .finishReason(madeToolCalls && finished.reason() == FinishReason.STOP ? FINISH_TOOL_CALLS
+                            : finishReason(finished.reason()))
+                    .build();
+        }
+        return new ChatResponse(List.of(new Generation(message, generationMetadata)), metadata.build());
+    }
+
+    private static String finishReason(FinishReason reason) {
+        return switch (reason) {
+            case STOP -> FINISH_STOP;
+            case LENGTH -> FINISH_LENGTH;
+            case CANCELLED -> FINISH_CANCELLED;
+        };
+    }
+}

@@ -1,0 +1,34 @@
+package io.dmtd.api;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The OpenAI-compatible HTTP API ({@code dmtd.api.*}).
+ *
+ * @param maxBodySize largest request body; larger ones get 413 (keep {@code spring.codec.max-in-memory-size} at
+ *                    least this large)
+ * @param apiKeys     bearer keys accepted on {@code /v1/**}; empty = no authentication
+ * @param rateLimit   optional per-key request rate limit
+ */
+@ConfigurationProperties("dmtd.api")
+public record ApiProperties(
+        @DefaultValue("1MB") DataSize maxBodySize,
+        @DefaultValue List<String> apiKeys,
+        @DefaultValue RateLimit rateLimit) {
+
+    /**
+     * @param enabled        limit requests per key (or per server, without keys)
+     * @param limitForPeriod requests allowed per period
+     * @param refreshPeriod  the period
+     */
+    public record RateLimit(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("60") int limitForPeriod,
+            @DefaultValue("1m") Duration refreshPeriod) {
+    }
+}

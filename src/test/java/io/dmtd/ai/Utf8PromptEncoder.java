@@ -1,0 +1,56 @@
+package io.dmtd.ai;
+
+import org.springframework.ai.chat.messages.AssistantMessage;
+import org.springframework.ai.chat.messages.Message;
+import org.springframework.ai.chat.messages.ToolResponseMessage;
+import org.springframework.ai.tool.definition.ToolDefinition;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * TEST DOUBLE of the chat template + tokenizer: one token per UTF-8 byte of a plain rendering
+ * ({@code role: text} lines, tools and tool results included), so tests can read prompts back.
+ */
+public final class Utf8PromptEncoder implements ChatPromptEncoder {
+
+    private volatile List<ToolDefinition> lastTools = List.of();
+    private volatile boolean lastEnableThinking;
+
+    @Override
+    public int[] encode(List<Message> messages, List<ToolDefinition> tools, boolean enableThinking) {
+        lastTools = List.copyOf(tools);
+        lastEnableThinking = enableThinking;
+        StringBuilder text = new StringBuilder();
+        for (ToolDefinition tool : tools) {
+            text.append("tool: ").append(tool.name()).append('\n');
+        }
+        for (Message message : messages) {
+            text.append(message.getMessageType().getValue()).append(": ");
+            switch (message) {
+                case ToolResponseMessage tool -> tool.getResponses().forEach(r ->
+                        text.append(r.name()).append('=').append(r.responseData()));
+                case AssistantMessage assistant -> {
+                    text.append(assistant.getText() == null ? "" : assistant.getText());
+                    assistant.getToolCalls().forEach(c -> text.append("[call ").append(c.name()).append(']'));
+                }
+                default -> text.append(message.getText());
+            }
+            text.append('\n');
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        int[] tokens = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            tokens[i] = bytes[i] & 0xff;
+        }
+        return tokens;
+    }
+
+    public List<ToolDefinition> lastTools() {
+        return lastTools;
+    }
+
+    public boolean lastEnableThinking() {
+        return lastEnableThinking;
+    }
+}
