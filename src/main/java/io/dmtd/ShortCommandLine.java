@@ -30,17 +30,20 @@ final class ShortCommandLine {
             return Optional.empty();
         }
         try {
-            Path argFile = Files.createTempFile("dmtd-classpath-", ".argfile");
+            List<String> arguments = new ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            arguments.add("-D" + RELAUNCHED + "=true");
+            arguments.add("-cp");
+            arguments.add(System.getProperty("java.class.path"));
+            arguments.add(mainClass.getName());
+            arguments.addAll(List.of(args));
+            Path argFile = Files.createTempFile("dmtd-launch-", ".argfile");
             argFile.toFile().deleteOnExit();
-            String classPath = System.getProperty("java.class.path");
-            Files.writeString(argFile, "-cp \"" + classPath.replace("\\", "\\\\") + "\"\n");
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse("java"));
-            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-            command.add("-D" + RELAUNCHED + "=true");
-            command.add("@" + argFile);
-            command.add(mainClass.getName());
-            command.addAll(List.of(args));
+            StringBuilder lines = new StringBuilder();
+            for (String argument : arguments) {
+                lines.append('"').append(argument.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
+            }
+            Files.writeString(argFile, lines);
+            List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "@" + argFile);
             Process child = new ProcessBuilder(command).inheritIO().start();
             // SIGTERM to this process (Ctrl-C, the build tool stopping) reaches the server for a graceful stop
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
