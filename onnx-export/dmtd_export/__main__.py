@@ -64,13 +64,15 @@ def cmd_golden(args):
 
 
 def cmd_tiny(args):
-    """Rebuilds the committed tiny test model and its golden fixtures."""
-    model_dir = os.path.join(args.out, "tiny")
-    cfg = shapes.shape_config("tiny")
-    export_model(cfg, RandomWeights(cfg, args.seed), model_dir, dtype="fp32", max_context=256,
-                 external="never", tokenizer_from=tokenizer.write_tokenizer,
-                 source=f"random:tiny:seed={args.seed}", quiet=True)
-    write_golden(model_dir, os.path.join(args.out, "tiny-golden.json"))
+    """Rebuilds the committed tiny test models (fp32 for the CPU provider, fp16 for CUDA) and their
+    golden fixtures."""
+    for name, dtype in (("tiny", "fp32"), ("tiny-fp16", "fp16")):
+        model_dir = os.path.join(args.out, name)
+        cfg = shapes.shape_config("tiny")
+        export_model(cfg, RandomWeights(cfg, args.seed), model_dir, dtype=dtype, max_context=256,
+                     external="never", tokenizer_from=tokenizer.write_tokenizer,
+                     source=f"random:tiny:seed={args.seed}", quiet=True)
+        write_golden(model_dir, os.path.join(args.out, f"{name}-golden.json"))
 
 
 def main(argv=None):

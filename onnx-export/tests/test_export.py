@@ -118,11 +118,12 @@ def test_bad_dtype_is_refused(tmp_path, tiny_cfg):
 
 def test_committed_tiny_model_regenerates_identically(tmp_path):
     assert cli.main(["tiny", "--out", str(tmp_path)]) == 0
-    committed = os.path.join(COMMITTED_MODELS, "tiny")
-    for name in sorted(os.listdir(committed)):
-        assert filecmp.cmp(os.path.join(committed, name), str(tmp_path / "tiny" / name), shallow=False), name
-    assert filecmp.cmp(os.path.join(COMMITTED_MODELS, "tiny-golden.json"),
-                       str(tmp_path / "tiny-golden.json"), shallow=False)
+    for model in ("tiny", "tiny-fp16"):
+        committed = os.path.join(COMMITTED_MODELS, model)
+        for name in sorted(os.listdir(committed)):
+            assert filecmp.cmp(os.path.join(committed, name), str(tmp_path / model / name), shallow=False), name
+        assert filecmp.cmp(os.path.join(COMMITTED_MODELS, f"{model}-golden.json"),
+                           str(tmp_path / f"{model}-golden.json"), shallow=False)
 
 
 def test_shapes_are_valid():
