@@ -14,10 +14,6 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class DmtdServerApplication {
 
     public static void main(String[] args) {
-        var relaunched = ShortCommandLine.relaunchIfTooLong(DmtdServerApplication.class, args);
-        if (relaunched.isPresent()) {
-            System.exit(relaunched.get());
-        }
         Cli cli = Cli.standard();
         if (args.length > 0 && (cli.command(args[0]).isPresent() || args[0].equals("help"))) {
             System.exit(cli.run(args[0].equals("help") ? new String[0] : args, System.out, System.err));

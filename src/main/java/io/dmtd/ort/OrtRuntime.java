@@ -25,6 +25,13 @@ public final class OrtRuntime implements AutoCloseable {
     /** ORT's allocator type: device allocator (no arena) for memory infos describing caller-owned memory. */
     private static final int DEVICE_ALLOCATOR = 0;
     private static final int MEM_TYPE_DEFAULT = 0;
+    /**
+     * ORT 1.29's CreateEnv reads /proc/self/cmdline with a routine whose stack use grows with the command line: on a
+     * default 1 MiB Java thread stack it overflows (SIGSEGV) once the command line passes about 4 KiB, as under
+     * {@code mvn spring-boot:run}, which puts the class path there. So the environment is created on a thread with
+     * a stack that holds command lines of megabytes (the memory is only reserved, not touched).
+     */
+    private static final long CREATE_ENV_STACK_BYTES = 512L << 20;
 
     private final NativeLibraryFolder libraryFolder;
     private final Arena libraryArena;
@@ -42,8 +49,7 @@ public final class OrtRuntime implements AutoCloseable {
         this.api = api;
         try (Arena scratch = scratch()) {
             MemorySegment out = scratch.allocate(ADDRESS);
-            api.createEnv(logLevel.ordinal(), scratch.allocateFrom(logId), out);
-            this.env = OrtApi.pointerAt(out);
+            this.env = createEnv(api, logLevel, logId);
             try {
                 api.createCpuMemoryInfo(DEVICE_ALLOCATOR, MEM_TYPE_DEFAULT, out);
                 this.cpuMemory = MemoryInfo.describe(api, OrtApi.pointerAt(out), scratch);
@@ -52,6 +58,31 @@ public final class OrtRuntime implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    private static MemorySegment createEnv(OrtApi api, LogLevel logLevel, String logId) {
+        MemorySegment[] env = new MemorySegment[1];
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread creator = new Thread(null, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment out = arena.allocate(ADDRESS);
+                api.createEnv(logLevel.ordinal(), arena.allocateFrom(logId), out);
+                env[0] = OrtApi.pointerAt(out);
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }, "ort-create-env", CREATE_ENV_STACK_BYTES);
+        creator.start();
+        try {
+            creator.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the ONNX Runtime environment", e);
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return env[0];
     }
 
     /** Loads the library from the classpath (the onnxruntime jar), logging warnings and worse. */
