@@ -151,8 +151,7 @@ public final class DmtdChatModel implements ChatModel {
         return Flux.defer(() -> {
             DmtdChatOptions options = (DmtdChatOptions) prompt.getOptions();
             List<ToolDefinition> tools = toolCallingManager.resolveToolDefinitions(options);
-            boolean thinking = Boolean.TRUE.equals(options.getEnableThinking());
-            int[] promptTokens = encoder.encode(prompt.getInstructions(), tools, thinking);
+            int[] promptTokens = encoder.encode(prompt.getInstructions(), tools, options.getEnableThinking());
             EngineInfo info = guard.engine().info();
             GenerationRequest request = toEngineRequest(promptTokens, options, info);
             String modelId = options.getModel() != null ? options.getModel() : info.modelId();

@@ -12,6 +12,8 @@ import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.tool.definition.ToolDefinition;
 
 import java.util.ArrayList;
+import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 
 /** Spring AI messages -> the model's chat template (Jinjava) -> token ids, ending with the assistant turn's prompt. */
@@ -26,11 +28,11 @@ public final class TemplatePromptEncoder implements ChatPromptEncoder {
     }
 
     @Override
-    public int[] encode(List<Message> messages, List<ToolDefinition> tools, boolean enableThinking) {
+    public int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         return tokenizer.encode(render(messages, tools, enableThinking));
     }
 
-    String render(List<Message> messages, List<ToolDefinition> tools, boolean enableThinking) {
+    String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         ChatTemplateOptions options = ChatTemplateOptions.forGeneration().withEnableThinking(enableThinking);
         if (!tools.isEmpty()) {
             options = options.withTools(tools.stream()

@@ -6,6 +6,8 @@ import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.tool.definition.ToolDefinition;
 
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
+
 import java.util.List;
 
 /**
@@ -18,7 +20,7 @@ public final class Utf8PromptEncoder implements ChatPromptEncoder {
     private volatile boolean lastEnableThinking;
 
     @Override
-    public int[] encode(List<Message> messages, List<ToolDefinition> tools, boolean enableThinking) {
+    public int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         lastTools = List.copyOf(tools);
         lastEnableThinking = enableThinking;
         StringBuilder text = new StringBuilder();
