@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The engine thread: admits queued requests into free slots, prefills them, then steps every running sequence once
- * per iteration (round robin), samples, detokenizes and emits. It alone touches the sessions, slots and sequences.
+ * The engine thread: admits queued requests into free slots, then advances every running sequence once per
+ * iteration (round robin): a prefill chunk while its prompt is not in the caches, else a decode step; it samples,
+ * detokenizes and emits. It alone touches the sessions, slots and sequences.
  *
  * <p>Each running sequence is stepped on its own (batch 1). The step is split so that a batched runner can replace
  * {@link #step} without touching admission, sampling or emission: collect the sequences at a head, run the trunk
@@ -139,7 +140,7 @@ final class DecodeLoop implements Runnable {
         }
     }
 
-    /** Prefills a newly admitted sequence and emits its first token. */
+    /** Gives a newly admitted sequence a slot; its prompt is prefilled chunk by chunk in the running rotation. */
     private void start(ActiveSequence sequence) {
         if (sequence.cancelled()) {
             finish(sequence, FinishReason.CANCELLED);
@@ -147,22 +148,26 @@ final class DecodeLoop implements Runnable {
         }
         sequence.slot = freeSlots.pop();
         sequence.startedNanos = System.nanoTime();
-        try {
-            timing.reset();
-            int prompt = sequence.promptLength;
-            for (int from = 0; from < prompt; from += prefillChunk) {
-                int rows = Math.min(prefillChunk, prompt - from);
-                runner.prefillChunk(sequence.slot, sequence.tokens, from, rows, sequence.tau, prompt, timing);
-            }
-            sequence.trunkFilled = prompt;
-            sequence.lateFilled = prompt;
-            sequence.prefillNanos = System.nanoTime() - sequence.startedNanos;
-            if (emitNext(sequence)) {
-                running.add(sequence);
-            }
-        } catch (RuntimeException e) {
-            fail(sequence, e);
-        }
+        running.add(sequence);
+    }
+
+    /**
+     * One prefill chunk. A long prompt takes one chunk per loop iteration, between the decode steps of the other
+     * sequences, so it delays their next tokens by a chunk at most rather than by the whole prompt.
+     *
+     * @return false when the sequence ended (its first token may already finish it)
+     */
+    private boolean prefill(ActiveSequence sequence) {
+        long start = System.nanoTime();
+        timing.reset();
+        int prompt = sequence.promptLength;
+        int from = sequence.trunkFilled;
+        int rows = Math.min(prefillChunk, prompt - from);
+        runner.prefillChunk(sequence.slot, sequence.tokens, from, rows, sequence.tau, prompt, timing);
+        sequence.trunkFilled = from + rows;
+        sequence.lateFilled = from + rows;
+        sequence.prefillNanos += System.nanoTime() - start;
+        return sequence.lateFilled < prompt || emitNext(sequence);
     }
 
     /** One decode step; false once the sequence is finished and its slot is back in the pool. */
@@ -172,7 +177,7 @@ final class DecodeLoop implements Runnable {
             return false;
         }
         try {
-            return step(sequence);
+            return sequence.lateFilled < sequence.promptLength ? prefill(sequence) : step(sequence);
         } catch (RuntimeException e) {
             fail(sequence, e);
             return false;

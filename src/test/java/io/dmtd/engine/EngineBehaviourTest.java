@@ -180,6 +180,33 @@ class EngineBehaviourTest {
     }
 
     @Test
+    void aLongPromptIsPrefilledBetweenTheDecodeStepsOfOthers() {
+        try (OrtDmtdEngine chunked = TinyModel.engine(TinyModel.cpu().withSlots(2, 2).withPrefillChunk(4))) {
+            java.util.concurrent.atomic.AtomicInteger decodedByA = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger aTokensBeforeB = new java.util.concurrent.atomic.AtomicInteger(-1);
+            java.util.concurrent.CountDownLatch aStarted = new java.util.concurrent.CountDownLatch(1);
+            Disposable a = chunked.generate(greedy(PROMPT, 10_000, 2)).subscribe(c -> {
+                decodedByA.incrementAndGet();
+                aStarted.countDown();
+            });
+            try {
+                assertThat(aStarted.await(10, TimeUnit.SECONDS)).isTrue();
+                int before = decodedByA.get();
+                int[] longPrompt = IntStream.range(0, 160).map(i -> (i * 7) % 250).toArray();
+                chunked.generate(greedy(longPrompt, 1, 1))
+                        .doOnNext(c -> aTokensBeforeB.compareAndSet(-1, decodedByA.get() - before))
+                        .blockLast(Duration.ofSeconds(30));
+                // 40 prefill chunks of 4 tokens, each followed by one decode step of A
+                assertThat(aTokensBeforeB.get()).isGreaterThanOrEqualTo(30);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                a.dispose();
+            }
+        }
+    }
+
+    @Test
     void statisticsAddUp() {
         GenerationStats stats = finished(run(greedy(PROMPT, 21, 4))).stats();
         assertThat(stats.promptTokens()).isEqualTo(PROMPT.length);
