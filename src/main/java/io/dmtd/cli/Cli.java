@@ -21,7 +21,8 @@ public final class Cli {
     public static Cli standard() {
         return new Cli(List.of(
                 new GenerateCommand(),
-                new io.dmtd.bench.BenchCommand()));
+                new io.dmtd.bench.BenchCommand(),
+                new io.dmtd.bench.HttpLoadCommand()));
     }
 
     public Optional<CliCommand> command(String name) {
