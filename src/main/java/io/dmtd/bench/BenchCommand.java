@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 /** {@code bench}: decode tokens/s per tau, engine against the minimal loop, the cost model and the bandwidth bound. */
 public final class BenchCommand implements CliCommand {
@@ -63,7 +64,7 @@ public final class BenchCommand implements CliCommand {
         try (ModelLocator locator = new ModelLocator()) {
             ModelManifest manifest = new ManifestReader(false).read(locator.resolve(location));
             List<Integer> chosen = taus.isEmpty()
-                    ? java.util.stream.IntStream.rangeClosed(1, manifest.tauMax()).boxed().toList() : taus;
+                    ? IntStream.rangeClosed(1, manifest.tauMax()).boxed().toList() : taus;
             DecodeBenchmarkOptions options = new DecodeBenchmarkOptions(chosen, promptTokens, newTokens, runs,
                     warmups, device, threads, bandwidthBytes, gpuBandwidth);
             try (Tokenizer tokenizer = Tokenizer.load(manifest.tokenizerFile())) {

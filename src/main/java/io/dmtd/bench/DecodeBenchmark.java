@@ -112,8 +112,13 @@ public final class DecodeBenchmark {
         if (options.bandwidthBufferBytes() == 0) {
             return null;
         }
-        int threads = Runtime.getRuntime().availableProcessors();
-        MemoryBandwidth.Measurement m = MemoryBandwidth.measureHost(options.bandwidthBufferBytes(), threads, 3, 5);
+        int processors = Runtime.getRuntime().availableProcessors();
+        MemoryBandwidth.Measurement m = MemoryBandwidth.measureHost(options.bandwidthBufferBytes(), 1, 3, 5);
+        if (processors > 1) {  // on a shared host more readers can lose to one: keep the better
+            MemoryBandwidth.Measurement all = MemoryBandwidth.measureHost(options.bandwidthBufferBytes(), processors,
+                    3, 5);
+            m = all.bytesPerSecond() > m.bytesPerSecond() ? all : m;
+        }
         progress.printf(Locale.ROOT, "host memory bandwidth: %.1f GB/s%n", m.gigabytesPerSecond());
         return new DecodeReport.Bandwidth(m.gigabytesPerSecond(), String.format(Locale.ROOT,
                 "measured: streaming read of %d MiB, %d threads, %d passes, best of %d", m.bufferBytes() >> 20,

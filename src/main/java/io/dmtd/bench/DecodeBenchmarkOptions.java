@@ -3,6 +3,7 @@ package io.dmtd.bench;
 import io.dmtd.engine.EngineConfig;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What the decode benchmark runs.
@@ -25,9 +26,7 @@ public record DecodeBenchmarkOptions(List<Integer> taus, int promptTokens, int n
         if (taus.isEmpty() || taus.stream().anyMatch(t -> t < 1)) {
             throw new IllegalArgumentException("taus must be >= 1, was " + taus);
         }
-        taus = taus.contains(1) ? taus.stream().distinct().sorted().toList()
-                : java.util.stream.Stream.concat(java.util.stream.Stream.of(1), taus.stream()).distinct().sorted()
-                .toList();
+        taus = Stream.concat(Stream.of(1), taus.stream()).distinct().sorted().toList();
         if (promptTokens < 1 || newTokens < 2 || runs < 1 || warmups < 0 || intraOpThreads < 0
                 || bandwidthBufferBytes < 0) {
             throw new IllegalArgumentException("need prompt >= 1, new tokens >= 2, runs >= 1, warmups >= 0");

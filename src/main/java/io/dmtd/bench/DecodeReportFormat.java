@@ -32,7 +32,10 @@ public final class DecodeReportFormat {
                 report.promptTokens(), report.newTokens(), report.runs(), report.trunkBytesPerRun() / 1e6,
                 report.lateBytesPerRun() / 1e6));
         md.append(report.bandwidth() == null
-                ? "Bandwidth: not measured (no bound in tokens/s).\n"
+                ? report.device().startsWith("cuda")
+                ? "GPU memory bandwidth: not measured (there is no GPU probe; --gpu-bandwidth-gbps gives a nominal "
+                + "figure), so no bound in tokens/s.\n"
+                : "Bandwidth: not measured (no bound in tokens/s).\n"
                 : String.format(Locale.ROOT, "Bandwidth (%s memory): %.1f GB/s, %s.%n",
                 report.bandwidth().memory(), report.bandwidth().gigabytesPerSecond(), report.bandwidth().source()));
         md.append('\n');
