@@ -121,8 +121,8 @@ public final class DecodeBenchmark {
         }
         progress.printf(Locale.ROOT, "host memory bandwidth: %.1f GB/s%n", m.gigabytesPerSecond());
         return new DecodeReport.Bandwidth(m.gigabytesPerSecond(), String.format(Locale.ROOT,
-                "measured: streaming read of %d MiB, %d threads, %d passes, best of %d", m.bufferBytes() >> 20,
-                m.threads(), m.passes(), m.trials()), "host");
+                "measured: streaming read of %d MiB, %d reader thread(s), %d passes, best of %d",
+                m.bufferBytes() >> 20, m.threads(), m.passes(), m.trials()), "host");
     }
 
     private EngineSample decodeWithEngine(OrtDmtdEngine engine, int[] prompt, int tau) {

@@ -49,8 +49,7 @@ public final class DecodeReportFormat {
                     r.tau(), r.tokensPerSecond(), r.spreadPercent(), r.speedup(), r.expectedSpeedup(),
                     r.fractionOfBound(), r.trunkPercent(), r.latePercent(), r.samplingPercent(), r.otherPercent(),
                     r.floorTokensPerSecond(), r.floorSpeedup(), r.engineToFloor(),
-                    r.boundTokensPerSecond() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.boundTokensPerSecond()),
-                    r.fractionOfBandwidth() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.fractionOfBandwidth()),
+                    optional("%.2f", r.boundTokensPerSecond()), optional("%.3f", r.fractionOfBandwidth()),
                     r.sameTokens() ? "yes" : "NO"));
         }
         md.append('\n');
@@ -69,6 +68,10 @@ public final class DecodeReportFormat {
                             / 1e6, base.tokensPerSecond(), base.fractionOfBandwidth()));
         }
         return md.toString();
+    }
+
+    private static String optional(String format, Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, format, value);
     }
 
     private static Optional<DecodeReport.TauRow> largestTau(DecodeReport report) {

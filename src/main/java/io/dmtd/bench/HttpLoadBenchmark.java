@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -102,7 +103,7 @@ public final class HttpLoadBenchmark {
             HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() == 429) {
-                    in.transferTo(java.io.OutputStream.nullOutputStream());  // drain: the connection can be reused
+                    in.transferTo(OutputStream.nullOutputStream());  // drain: the connection can be reused
                     return RequestResult.failed(Outcome.OVERLOADED, "429");
                 }
                 if (response.statusCode() != 200) {
