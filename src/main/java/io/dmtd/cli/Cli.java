@@ -19,7 +19,10 @@ public final class Cli {
 
     /** The tools this jar ships. */
     public static Cli standard() {
-        return new Cli(List.of(new GenerateCommand()));
+        return new Cli(List.of(
+                new GenerateCommand(),
+                new io.dmtd.bench.BenchCommand(),
+                new io.dmtd.bench.HttpLoadCommand()));
     }
 
     public Optional<CliCommand> command(String name) {
