@@ -33,6 +33,7 @@ public record DmtdProperties(@DefaultValue Model model, @DefaultValue("auto") En
      * @param slots            sequences decoded at once, each with a preallocated KV cache
      * @param queueCapacity    requests that may wait for a slot
      * @param intraOpThreads   ONNX Runtime intra-op threads (0 = its default)
+     * @param intraOpSpinning  let ONNX Runtime's threads spin between runs (only pays on otherwise idle cores)
      * @param prefillChunk     prompt tokens per prefill run
      * @param libraryFolder    folder with libonnxruntime (and CUDA provider libraries); empty = from the jar
      * @param cycleAnchor      overrides the manifest's cycle anchor
@@ -40,14 +41,16 @@ public record DmtdProperties(@DefaultValue Model model, @DefaultValue("auto") En
      * @param headLateInput    overrides the manifest's head convention
      */
     public record Engine(@DefaultValue("4") int slots, @DefaultValue("64") int queueCapacity,
-                         @DefaultValue("0") int intraOpThreads, @DefaultValue("256") int prefillChunk,
+                         @DefaultValue("0") int intraOpThreads, @DefaultValue("false") boolean intraOpSpinning,
+                         @DefaultValue("256") int prefillChunk,
                          Path libraryFolder, CycleAnchor cycleAnchor, PrefillLateInput prefillLateInput,
                          HeadLateInput headLateInput) {
     }
 
     public EngineConfig engineConfig() {
         return new EngineConfig(device, deviceId, engine.slots(), engine.queueCapacity(), engine.intraOpThreads(),
-                engine.prefillChunk(), model.verifyHashes(), Optional.ofNullable(engine.libraryFolder()),
+                engine.intraOpSpinning(), engine.prefillChunk(), model.verifyHashes(),
+                Optional.ofNullable(engine.libraryFolder()),
                 Optional.ofNullable(engine.cycleAnchor()), Optional.ofNullable(engine.prefillLateInput()),
                 Optional.ofNullable(engine.headLateInput()));
     }

@@ -45,7 +45,8 @@ public final class GenerateCommand implements CliCommand {
                   --temperature X      0 = greedy (default 0)
                   --top-p X, --top-k N, --min-p X, --seed N
                   --ignore-eos         keep generating past end-of-sequence tokens
-                  --device auto|cpu|cuda""";
+                  --device auto|cpu|cuda
+                  --threads N          ONNX Runtime intra-op threads (default: its own)""";
     }
 
     @Override
@@ -63,13 +64,14 @@ public final class GenerateCommand implements CliCommand {
         boolean ignoreEos = args.flag("ignore-eos");
         EngineConfig.Device device = EngineConfig.Device.valueOf(args.text("device").orElse("auto")
                 .toUpperCase(Locale.ROOT));
+        int threads = args.integer("threads", 0, 0, 1024);
         args.rejectUnknown();
 
         try (ModelLocator locator = new ModelLocator()) {
             ModelManifest manifest = new ManifestReader(true).read(locator.resolve(location));
             try (Tokenizer tokenizer = Tokenizer.load(manifest.tokenizerFile());
                  OrtDmtdEngine engine = OrtDmtdEngine.start(manifest, tokenizer,
-                         EngineConfig.defaults().withDevice(device).withSlots(1, 0))) {
+                         EngineConfig.defaults().withDevice(device).withSlots(1, 0).withIntraOpThreads(threads))) {
                 String text = prompt;
                 if (!raw) {
                     ChatTemplate template = ChatTemplate.fromModelFolder(manifest.folder());

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param slots           sequences decoded at once (each owns a preallocated KV cache)
  * @param queueCapacity   requests that may wait for a slot; beyond that {@link EngineOverloadedException}
  * @param intraOpThreads  ONNX Runtime intra-op threads; 0 = ONNX Runtime's default
+ * @param intraOpSpinning let ONNX Runtime's pool threads spin between runs (faster only on cores nothing else uses)
  * @param prefillChunk    prompt tokens per prefill run (long prompts are prefilled in chunks)
  * @param verifyHashes    check the graphs' SHA-256 against the manifest at load
  * @param libraryFolder   a folder holding libonnxruntime (+ CUDA provider libraries); empty = from the classpath
@@ -25,6 +26,7 @@ public record EngineConfig(
         int slots,
         int queueCapacity,
         int intraOpThreads,
+        boolean intraOpSpinning,
         int prefillChunk,
         boolean verifyHashes,
         Optional<Path> libraryFolder,
@@ -59,32 +61,33 @@ public record EngineConfig(
     }
 
     public static EngineConfig defaults() {
-        return new EngineConfig(Device.AUTO, 0, 4, 64, 0, 256, true, Optional.empty(), Optional.empty(),
+        return new EngineConfig(Device.AUTO, 0, 4, 64, 0, false, 256, true, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty());
     }
 
     public EngineConfig withDevice(Device newDevice) {
-        return new EngineConfig(newDevice, deviceId, slots, queueCapacity, intraOpThreads, prefillChunk, verifyHashes,
-                libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+        return new EngineConfig(newDevice, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
+                prefillChunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withSlots(int newSlots, int newQueueCapacity) {
-        return new EngineConfig(device, deviceId, newSlots, newQueueCapacity, intraOpThreads, prefillChunk,
-                verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+        return new EngineConfig(device, deviceId, newSlots, newQueueCapacity, intraOpThreads, intraOpSpinning,
+                prefillChunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withPrefillChunk(int chunk) {
-        return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, chunk, verifyHashes,
-                libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+        return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
+                chunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withIntraOpThreads(int threads) {
-        return new EngineConfig(device, deviceId, slots, queueCapacity, threads, prefillChunk, verifyHashes,
-                libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+        return new EngineConfig(device, deviceId, slots, queueCapacity, threads, intraOpSpinning,
+                prefillChunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withConventions(CycleAnchor anchor, PrefillLateInput prefill, HeadLateInput head) {
-        return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, prefillChunk, verifyHashes,
-                libraryFolder, Optional.ofNullable(anchor), Optional.ofNullable(prefill), Optional.ofNullable(head));
+        return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
+                prefillChunk, verifyHashes, libraryFolder, Optional.ofNullable(anchor), Optional.ofNullable(prefill),
+                Optional.ofNullable(head));
     }
 }
