@@ -19,7 +19,7 @@ public final class Cli {
 
     /** The tools this jar ships. */
     public static Cli standard() {
-        return new Cli(List.of(new GenerateCommand()));
+        return new Cli(List.of(new GenerateCommand(), new io.dmtd.eval.EvalCommand()));
     }
 
     public Optional<CliCommand> command(String name) {
