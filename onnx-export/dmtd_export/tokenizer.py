@@ -90,6 +90,11 @@ def tokenizer_json(merges=()):
     byte_map = bytes_to_unicode()
     vocab = {byte_map[b]: b for b in range(256)}
     next_id = vocab_size()
+    if merges:
+        # HF tokenizers gives an added token that is not in the vocab the id len(vocab) + its index,
+        # whatever the file says: with merged tokens after them, the added tokens must be in the vocab
+        for token in added_tokens():
+            vocab[token["content"]] = token["id"]
     for left, right in merges:
         if left + right not in vocab:
             vocab[left + right] = next_id

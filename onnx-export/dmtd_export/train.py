@@ -383,7 +383,7 @@ class Trainer:
         torch.set_rng_state(state["torch_rng"])
         self.step = state["step"]
         self.history = list(state["history"])
-        self.pending = tuple(state["pending"])
+        self.pending = tuple(state.get("pending", (0.0, 0)))
 
     def loss_on(self, step):
         indices = batch_indices(len(self.data), self.batch_size, self.seed, step)

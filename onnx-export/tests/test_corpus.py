@@ -57,7 +57,10 @@ def test_bpe_twin_round_trips_and_shortens(tmp_path):
     tokenizer.write_tokenizer(str(tmp_path), merges)
     with open(tmp_path / "tokenizer.json", encoding="utf-8") as f:
         data = json.load(f)
-    assert len(data["model"]["vocab"]) == 256 + 128 and len(data["model"]["merges"]) == 128
+    assert len(data["model"]["vocab"]) == tokenizer.vocab_size() + 128 and len(data["model"]["merges"]) == 128
+    assert sorted(data["model"]["vocab"].values()) == list(range(tokenizer.vocab_size() + 128))
+    for token in data["added_tokens"]:
+        assert data["model"]["vocab"][token["content"]] == token["id"]
     ids_of = {v: k for k, v in data["model"]["vocab"].items()}
     bpe = tokenizer.BpeTokenizer(data)
     decode_bytes = {v: k for k, v in tokenizer.bytes_to_unicode().items()}
@@ -67,7 +70,7 @@ def test_bpe_twin_round_trips_and_shortens(tmp_path):
         ids = bpe.encode(text)
         out = bytearray()
         for t in ids:
-            if t in ids_of:
+            if t in ids_of and t not in plain.by_id:
                 out.extend(decode_bytes[ch] for ch in ids_of[t])
             else:
                 out.extend(plain.by_id[t].encode())

@@ -68,6 +68,9 @@ public final class EvalReport {
     }
 
     public static BufferedImage chart(ModelManifest manifest, List<TauResult> results) {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
         int width = 720;
         int height = 420;
         int left = 70;
@@ -83,7 +86,9 @@ public final class EvalReport {
             g.fillRect(0, 0, width, height);
             int plotW = width - left - right;
             int plotH = height - top - bottom;
-            double maxRate = results.stream().mapToDouble(TauResult::decodeTokensPerSecond).max().orElse(1) * 1.15;
+            double peak = Math.max(1, results.stream().mapToDouble(TauResult::decodeTokensPerSecond).max().orElse(1) * 1.1);
+            double step = Math.pow(10, Math.floor(Math.log10(peak))) / 2;
+            double maxRate = Math.ceil(peak / step) * step;
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
             g.setColor(Color.BLACK);
             g.drawString("DMTD demo model '" + manifest.name() + "': exact match and decode speed per tau", left - 40, 28);
@@ -111,9 +116,14 @@ public final class EvalReport {
                 int h = (int) Math.round(r.accuracy() * plotH);
                 g.setColor(new Color(70, 120, 200));
                 g.fillRect(x, top + plotH - h, barW, h);
-                g.setColor(Color.BLACK);
-                g.drawString(String.format(Locale.ROOT, "%.1f%%", 100 * r.accuracy()), x + barW / 2 - 18,
-                        top + plotH - h - 6);
+                String label = String.format(Locale.ROOT, "%.1f%%", 100 * r.accuracy());
+                if (h > 24) {
+                    g.setColor(Color.WHITE);
+                    g.drawString(label, x + barW / 2 - 18, top + plotH - 8);
+                } else {
+                    g.setColor(Color.BLACK);
+                    g.drawString(label, x + barW / 2 - 18, top + plotH - h - 6);
+                }
                 g.drawString("tau " + r.tau(), x + barW / 2 - 16, top + plotH + 20);
                 px[i] = left + i * slot + slot / 2;
                 py[i] = top + plotH - (int) Math.round(r.decodeTokensPerSecond() / maxRate * plotH);
