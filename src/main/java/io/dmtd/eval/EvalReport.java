@@ -133,8 +133,13 @@ public final class EvalReport {
             g.drawPolyline(px, py, n);
             for (int i = 0; i < n; i++) {
                 g.fillOval(px[i] - 5, py[i] - 5, 10, 10);
-                g.drawString(String.format(Locale.ROOT, "%.0f tok/s", results.get(i).decodeTokensPerSecond()),
-                        px[i] + 8, py[i] - 8);
+                String label = String.format(Locale.ROOT, "%.0f tok/s", results.get(i).decodeTokensPerSecond());
+                int w = g.getFontMetrics().stringWidth(label);
+                int ly = Math.max(top + 16, py[i] - 12);
+                g.setColor(Color.WHITE);
+                g.fillRect(px[i] - w / 2 - 3, ly - 12, w + 6, 16);
+                g.setColor(new Color(200, 90, 30));
+                g.drawString(label, px[i] - w / 2, ly);
             }
             g.setColor(new Color(40, 90, 160));
             g.drawString("bars: exact match (left axis)", left, height - 18);
