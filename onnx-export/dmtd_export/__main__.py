@@ -1,4 +1,4 @@
-"""Command line: python3 -m dmtd_export {export,random,golden,tiny} ..."""
+"""Command line: python3 -m dmtd_export {export,random,golden,tiny,corpus,train} ..."""
 
 import argparse
 import os
@@ -75,6 +75,60 @@ def cmd_tiny(args):
         write_golden(model_dir, os.path.join(args.out, f"{name}-golden.json"))
 
 
+def cmd_corpus(args):
+    from . import corpus
+
+    if args.train:
+        corpus.write_jsonl(args.train_out, corpus.generate(args.train, args.seed, "train"))
+        print(f"wrote {args.train} training dialogues to {args.train_out}", file=sys.stderr)
+    if args.heldout:
+        corpus.write_jsonl(args.heldout_out, corpus.generate(args.heldout, args.seed, "heldout"))
+        print(f"wrote {args.heldout} held-out dialogues to {args.heldout_out}", file=sys.stderr)
+    if args.tokenizer_out:
+        merges = corpus.learn_corpus_merges(args.merges, args.seed)
+        os.makedirs(args.tokenizer_out, exist_ok=True)
+        tokenizer.write_tokenizer(args.tokenizer_out, merges)
+        print(f"wrote a tokenizer with {len(merges)} merges to {args.tokenizer_out}", file=sys.stderr)
+
+
+def cmd_train(args):
+    from .train import run_train
+
+    run_train(args, _overrides(args))
+
+
+def _add_train(sub):
+    p = sub.add_parser("train", help="DMTD training (cyclical masking) on JSONL chat data; optional export")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--init", help="HF checkpoint folder to fine-tune (config.json, *.safetensors, tokenizer)")
+    src.add_argument("--shape", choices=shapes.SHAPES, help="train from scratch: a known shape, fresh weights")
+    p.add_argument("--tokenizer", help="with --shape: folder with the tokenizer files (default: byte-level)")
+    p.add_argument("--data", required=True, help='JSONL chat data: {"messages": [...]} per line')
+    p.add_argument("--heldout", help="JSONL chat data for the per-tau loss at the end")
+    p.add_argument("--run-dir", required=True, help="checkpoint, log and final weights")
+    p.add_argument("--steps", type=int, required=True, help="optimizer steps in the whole run")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine to 10%%)")
+    p.add_argument("--warmup", type=int, default=100)
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--grad-clip", type=float, default=1.0)
+    p.add_argument("--taus", default="1,2,3,4", help="cycle lengths drawn per sequence")
+    p.add_argument("--max-len", type=int, default=256, help="longer conversations are dropped")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--amp", choices=("bf16",), help="autocast (GPUs)")
+    p.add_argument("--log-every", type=int, default=20)
+    p.add_argument("--checkpoint-every", type=int, default=200)
+    p.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt if present")
+    p.add_argument("--stop-after", type=int, help="stop (with a checkpoint) after this many steps of the run")
+    p.add_argument("--export", help="model folder to export the trained model to (fp32 ONNX)")
+    p.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32")
+    p.add_argument("--max-context", type=int, help="exported KV cache capacity in tokens")
+    _add_overrides(p)
+    p.set_defaults(func=cmd_train)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 -m dmtd_export", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +157,18 @@ def main(argv=None):
     p.add_argument("--out", default=os.path.join("..", "src", "test", "resources", "models"))
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_tiny)
+
+    p = sub.add_parser("corpus", help="generate the demo corpus: checkable assistant dialogues (JSONL)")
+    p.add_argument("--train", type=int, default=0, help="training dialogues to write")
+    p.add_argument("--train-out", default="train.jsonl")
+    p.add_argument("--heldout", type=int, default=0, help="held-out dialogues to write (disjoint questions)")
+    p.add_argument("--heldout-out", default="heldout.jsonl")
+    p.add_argument("--tokenizer-out", help="folder for a byte-level tokenizer with merges learned from the corpus")
+    p.add_argument("--merges", type=int, default=256, help="BPE merges to learn (never across digits)")
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_corpus)
+
+    _add_train(sub)
 
     args = parser.parse_args(argv)
     try:

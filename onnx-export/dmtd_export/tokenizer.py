@@ -84,9 +84,21 @@ def token_id(content):
     raise KeyError(content)
 
 
-def tokenizer_json():
+def tokenizer_json(merges=()):
+    """The tokenizer: 256 byte tokens, the added tokens (ids 256..), then one token per merge
+    (`merges`: pairs of byte-level strings, in rank order)."""
     byte_map = bytes_to_unicode()
     vocab = {byte_map[b]: b for b in range(256)}
+    next_id = vocab_size()
+    if merges:
+        # HF tokenizers gives an added token that is not in the vocab the id len(vocab) + its index,
+        # whatever the file says: with merged tokens after them, the added tokens must be in the vocab
+        for token in added_tokens():
+            vocab[token["content"]] = token["id"]
+    for left, right in merges:
+        if left + right not in vocab:
+            vocab[left + right] = next_id
+            next_id += 1
     return {
         "version": "1.0",
         "truncation": None,
@@ -100,7 +112,8 @@ def tokenizer_json():
                     "use_regex": False},
         "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": None,
                   "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False,
-                  "ignore_merges": False, "vocab": vocab, "merges": []},
+                  "ignore_merges": False, "vocab": vocab,
+                  "merges": [f"{left} {right}" for left, right in merges]},
     }
 
 
@@ -120,10 +133,10 @@ def tokenizer_config():
     }
 
 
-def write_tokenizer(folder):
+def write_tokenizer(folder, merges=()):
     """Writes tokenizer.json and tokenizer_config.json (stable key order, for reproducibility)."""
     with open(os.path.join(folder, "tokenizer.json"), "w", encoding="utf-8") as f:
-        json.dump(tokenizer_json(), f, ensure_ascii=False, indent=1)
+        json.dump(tokenizer_json(merges), f, ensure_ascii=False, indent=1)
         f.write("\n")
     with open(os.path.join(folder, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(tokenizer_config(), f, ensure_ascii=False, indent=1)
@@ -177,3 +190,113 @@ class ByteTokenizer:
             if enable_thinking is False:
                 parts.append("<think>\n\n</think>\n\n")
         return "".join(parts)
+
+
+def _split_added(text):
+    """Splits text into [(piece, is_added_token)], matching added tokens first (longest first)."""
+    import re
+
+    contents = sorted(SPECIAL_TOKENS + MARKUP_TOKENS, key=len, reverse=True)
+    pattern = re.compile("(" + "|".join(re.escape(c) for c in contents) + ")")
+    return [(p, p in contents) for p in pattern.split(text) if p]
+
+
+def learn_merges(texts, count, barrier=lambda ch: ch.isdigit()):
+    """Byte-level BPE merges learned from `texts` (deterministic: ties go to the smallest pair).
+    Characters for which `barrier` holds (digits by default) are never merged, so numbers stay
+    one token per digit and every run between barriers is encoded on its own."""
+    import collections
+
+    byte_map = bytes_to_unicode()
+    words = collections.Counter()
+    for text in texts:
+        for piece, added in _split_added(text):
+            if added:
+                continue
+            for run in _runs(piece, barrier):
+                if not barrier(run[0]):
+                    words[tuple(byte_map[b] for b in run.encode("utf-8"))] += 1
+    merges = []
+    words = dict(words)
+    for _ in range(count):
+        pairs = collections.Counter()
+        for word, n in words.items():
+            for pair in zip(word, word[1:]):
+                pairs[pair] += n
+        if not pairs:
+            break
+        best = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        if best[1] < 2:
+            break
+        pair = best[0]
+        merges.append(pair)
+        words = {_merge_word(w, pair): n for w, n in words.items()}
+    return merges
+
+
+def _runs(text, barrier):
+    """Maximal runs of barrier / non-barrier characters."""
+    runs, start = [], 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or barrier(text[i]) != barrier(text[start]):
+            runs.append(text[start:i])
+            start = i
+    return runs
+
+
+def _merge_word(word, pair):
+    out, i = [], 0
+    while i < len(word):
+        if i + 1 < len(word) and word[i] == pair[0] and word[i + 1] == pair[1]:
+            out.append(pair[0] + pair[1])
+            i += 2
+        else:
+            out.append(word[i])
+            i += 1
+    return tuple(out)
+
+
+class BpeTokenizer:
+    """Python twin of a generated tokenizer.json with merges (HF BPE semantics: the lowest-rank
+    adjacent pair is merged first, leftmost first). Runs between digits are encoded separately
+    when no merge contains a digit (then digits cannot merge, so the result is the same)."""
+
+    def __init__(self, tokenizer_json_dict):
+        model = tokenizer_json_dict["model"]
+        self.vocab = model["vocab"]
+        self.merges = {tuple(m.split(" ")) if isinstance(m, str) else tuple(m): rank
+                       for rank, m in enumerate(model["merges"])}
+        self.added = {t["content"]: t["id"] for t in tokenizer_json_dict["added_tokens"]}
+        self.byte_map = bytes_to_unicode()
+        self.digit_barrier = not any(ch.isdigit() for pair in self.merges for part in pair for ch in part)
+        self.cache = {}
+
+    def _bpe(self, text):
+        if text in self.cache:
+            return self.cache[text]
+        word = [self.byte_map[b] for b in text.encode("utf-8")]
+        while len(word) > 1:
+            best, best_rank = None, None
+            for i, pair in enumerate(zip(word, word[1:])):
+                rank = self.merges.get(pair)
+                if rank is not None and (best_rank is None or rank < best_rank):
+                    best, best_rank = i, rank
+            if best is None:
+                break
+            word = list(_merge_word(tuple(word), (word[best], word[best + 1])))
+        ids = [self.vocab[t] for t in word]
+        if len(self.cache) < 100000:
+            self.cache[text] = ids
+        return ids
+
+    def encode(self, text):
+        ids = []
+        for piece, added in _split_added(text) if self.added else [(text, False)]:
+            if added:
+                ids.append(self.added[piece])
+            elif self.digit_barrier:
+                for run in _runs(piece, lambda ch: ch.isdigit()):
+                    ids.extend(self._bpe(run))
+            else:
+                ids.extend(self._bpe(piece))
+        return ids

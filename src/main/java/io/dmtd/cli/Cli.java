@@ -21,6 +21,7 @@ public final class Cli {
     public static Cli standard() {
         return new Cli(List.of(
                 new GenerateCommand(),
+                new io.dmtd.eval.EvalCommand(),
                 new io.dmtd.bench.BenchCommand(),
                 new io.dmtd.bench.HttpLoadCommand()));
     }
