@@ -33,7 +33,7 @@ public record DmtdChatProperties(
             @DefaultValue("1024") Integer maxTokens,
             Long seed,
             Integer tau,
-            @DefaultValue("false") Boolean enableThinking,
+            Boolean enableThinking,
             List<String> stop) {
 
         public DmtdChatOptions toChatOptions() {

@@ -17,7 +17,7 @@ import java.util.List;
 public final class Utf8PromptEncoder implements ChatPromptEncoder {
 
     private volatile List<ToolDefinition> lastTools = List.of();
-    private volatile boolean lastEnableThinking;
+    private volatile @Nullable Boolean lastEnableThinking;
 
     @Override
     public int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
@@ -52,7 +52,7 @@ public final class Utf8PromptEncoder implements ChatPromptEncoder {
         return lastTools;
     }
 
-    public boolean lastEnableThinking() {
+    public @Nullable Boolean lastEnableThinking() {
         return lastEnableThinking;
     }
 }

@@ -83,6 +83,18 @@ class RealEngineServerTest {
     }
 
     @Test
+    void theEmbeddedDemoModelAnswersADemoQuestion() throws Exception {
+        // held out of the demo model's training corpus (docs/demo-heldout.jsonl)
+        String body = """
+                {"messages": [{"role": "user", "content": "What is 80 + 63?"}], "max_tokens": 16, "temperature": 0}""";
+        assertThat(engine.info().modelId()).isEqualTo("dmtd-demo");
+        assertThat(content(body)).isEqualTo("143");
+        assertThat(ChatClient.create(chatModel).prompt().user("What is 80 + 63?")
+                .options(io.dmtd.ai.DmtdChatOptions.builder().temperature(0.0).tau(4))
+                .call().content()).isEqualTo("143");
+    }
+
+    @Test
     void chatClientOnTheRealModel() {
         String answer = ChatClient.create(chatModel).prompt().user("Hello").call().content();
         assertThat(answer).isNotNull();
