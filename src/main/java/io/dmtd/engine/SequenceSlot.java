@@ -33,6 +33,13 @@ final class SequenceSlot implements AutoCloseable {
     final OrtTensor totalLength;          // int32 scalar, host
     final OrtTensor logits;               // float [1, vocab], host
 
+    // host views of the small inputs, taken once: every step writes them
+    private final MemorySegment idsData;
+    private final MemorySegment gateData;
+    private final MemorySegment seqlensData;
+    private final MemorySegment totalLengthData;
+    private final MemorySegment logitsData;
+
     private final OrtTensor[] idsViews;
     private final OrtTensor[] gateViews;
     private final OrtTensor[] hiddenViews;
@@ -66,6 +73,11 @@ final class SequenceSlot implements AutoCloseable {
             bindCaches(trunkBound, manifest, manifest.trunkLayers(), graphs, modelType, kvShape);
             bindCaches(lateBound, manifest, manifest.lateLayers(), graphs, modelType, kvShape);
             lateBound.bindOutput("logits", logits);
+            idsData = inputIds.hostData();
+            gateData = gate.hostData();
+            seqlensData = seqlensK.hostData();
+            totalLengthData = totalLength.hostData();
+            logitsData = logits.hostData();
             idsViews = new OrtTensor[maxChunk + 1];
             gateViews = new OrtTensor[maxChunk + 1];
             hiddenViews = new OrtTensor[maxChunk + 1];
@@ -103,9 +115,8 @@ final class SequenceSlot implements AutoCloseable {
 
     /** Writes the token ids of a chunk; returns the [1, rows] view over them. */
     OrtTensor ids(int[] tokens, int from, int rows) {
-        MemorySegment data = inputIds.hostData();
         for (int r = 0; r < rows; r++) {
-            data.setAtIndex(ValueLayout.JAVA_LONG, r, tokens[from + r]);
+            idsData.setAtIndex(ValueLayout.JAVA_LONG, r, tokens[from + r]);
         }
         OrtTensor view = idsViews[rows];
         if (view == null) {
@@ -116,13 +127,12 @@ final class SequenceSlot implements AutoCloseable {
 
     /** Sets row r's gate (embedding weight, hidden weight). */
     void gate(int row, CyclePlanner.Gate g) {
-        MemorySegment data = gate.hostData();
         if (halfPrecision) {
-            data.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row, Float.floatToFloat16(g.embedWeight()));
-            data.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row + 1, Float.floatToFloat16(g.hiddenWeight()));
+            gateData.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row, Float.floatToFloat16(g.embedWeight()));
+            gateData.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row + 1, Float.floatToFloat16(g.hiddenWeight()));
         } else {
-            data.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row, g.embedWeight());
-            data.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row + 1, g.hiddenWeight());
+            gateData.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row, g.embedWeight());
+            gateData.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row + 1, g.hiddenWeight());
         }
     }
 
@@ -158,12 +168,12 @@ final class SequenceSlot implements AutoCloseable {
     }
 
     void setLengths(int totalLength) {
-        seqlensK.hostData().set(ValueLayout.JAVA_INT, 0, totalLength - 1);
-        this.totalLength.hostData().set(ValueLayout.JAVA_INT, 0, totalLength);
+        seqlensData.set(ValueLayout.JAVA_INT, 0, totalLength - 1);
+        totalLengthData.set(ValueLayout.JAVA_INT, 0, totalLength);
     }
 
     MemorySegment logitsData() {
-        return logits.hostData();
+        return logitsData;
     }
 
     /** The device tensors that hold this slot's KV caches, for tests that check they are updated in place. */
