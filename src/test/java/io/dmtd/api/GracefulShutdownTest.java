@@ -40,19 +40,14 @@ class GracefulShutdownTest {
     static final class ClosingEngine implements DmtdEngine {
         private final ScriptedEngine scripted = new ScriptedEngine();
         private final Sinks.Empty<Void> closed = Sinks.empty();
+        private volatile boolean isClosed;
 
         @Override
         public Flux<GenerationChunk> generate(GenerationRequest request) {
             return scripted.generate(request).takeUntilOther(closed.asMono())
-                    .concatWith(Flux.defer(() -> isClosed()
+                    .concatWith(Flux.defer(() -> isClosed
                             ? Flux.error(new EngineUnavailableException("the engine is shutting down"))
                             : Flux.empty()));
-        }
-
-        private volatile boolean isClosed;
-
-        private boolean isClosed() {
-            return isClosed;
         }
 
         @Override
