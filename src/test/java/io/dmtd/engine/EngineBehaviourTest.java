@@ -196,8 +196,9 @@ class EngineBehaviourTest {
                 chunked.generate(greedy(longPrompt, 1, 1))
                         .doOnNext(c -> aTokensBeforeB.compareAndSet(-1, decodedByA.get() - before))
                         .blockLast(Duration.ofSeconds(30));
-                // 40 prefill chunks of 4 tokens, each followed by one decode step of A
-                assertThat(aTokensBeforeB.get()).isGreaterThanOrEqualTo(30);
+                // 40 prefill chunks of 4 tokens, each followed by one decode step of A (prefilling the prompt in one
+                // go would let A emit at most a token or two); margin for delivery on another thread
+                assertThat(aTokensBeforeB.get()).isGreaterThanOrEqualTo(20);
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             } finally {
