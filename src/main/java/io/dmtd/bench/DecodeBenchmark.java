@@ -83,7 +83,7 @@ public final class DecodeBenchmark {
                     floor.decode(prompt, options.newTokens(), tau);
                 }
             }
-            bandwidth = bandwidth(device);
+            bandwidth = bandwidth(device, floor);
             for (int run = 0; run < options.runs(); run++) {
                 for (int tau : taus) {
                     boolean engineFirst = run % 2 == 0;
@@ -103,11 +103,17 @@ public final class DecodeBenchmark {
         return report(machine, device, runtimeVersion, bandwidth, engineSamples, floorSamples);
     }
 
-    private DecodeReport.Bandwidth bandwidth(String device) {
+    private DecodeReport.Bandwidth bandwidth(String device, MinimalDecoder floor) {
         if (device.startsWith("cuda")) {
-            // no GPU bandwidth probe exists here: only a figure the operator gives, and it is labelled as such
-            return options.gpuBandwidthGbps() == null ? null
-                    : new DecodeReport.Bandwidth(options.gpuBandwidthGbps(), "nominal (given, not measured)", "gpu");
+            if (options.gpuBandwidthGbps() != null) {
+                return new DecodeReport.Bandwidth(options.gpuBandwidthGbps(), "nominal (given, not measured)", "gpu");
+            }
+            long bytes = Math.max(options.bandwidthBufferBytes(), 1L << 30) * 4;
+            MemoryBandwidth.Measurement m = DeviceBandwidth.measure(floor.graphs(), bytes, 20);
+            progress.printf(Locale.ROOT, "GPU memory bandwidth: %.1f GB/s%n", m.gigabytesPerSecond());
+            return new DecodeReport.Bandwidth(m.gigabytesPerSecond(), String.format(Locale.ROOT,
+                    "measured through ONNX Runtime: ReduceSum streaming %d MiB of GPU memory, best of %d",
+                    m.bufferBytes() >> 20, m.trials()), "gpu");
         }
         if (options.bandwidthBufferBytes() == 0) {
             return null;

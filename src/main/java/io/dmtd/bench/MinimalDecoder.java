@@ -267,6 +267,11 @@ public final class MinimalDecoder implements AutoCloseable {
         return best;
     }
 
+    /** The sessions and device memory this loop runs on (the device bandwidth probe uses them). */
+    GraphSessions graphs() {
+        return graphs;
+    }
+
     @Override
     public void close() {
         if (trunkBinding != null) {
