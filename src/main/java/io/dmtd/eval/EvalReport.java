@@ -68,9 +68,6 @@ public final class EvalReport {
     }
 
     public static BufferedImage chart(ModelManifest manifest, List<TauResult> results) {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
         int width = 720;
         int height = 420;
         int left = 70;
