@@ -24,14 +24,6 @@ import java.util.Locale;
  */
 public final class EvalCommand implements CliCommand {
 
-    /** Runs the command without the server's entry point: {@code java -cp ... io.dmtd.eval.EvalCommand --data ...}. */
-    public static void main(String[] args) {
-        String[] all = new String[args.length + 1];
-        all[0] = "eval";
-        System.arraycopy(args, 0, all, 1, args.length);
-        System.exit(new io.dmtd.cli.Cli(List.of(new EvalCommand())).run(all, System.out, System.err));
-    }
-
     @Override
     public String name() {
         return "eval";
