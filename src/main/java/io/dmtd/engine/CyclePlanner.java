@@ -4,6 +4,9 @@ import io.dmtd.model.CycleAnchor;
 import io.dmtd.model.HeadLateInput;
 import io.dmtd.model.PrefillLateInput;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
 /**
  * The DMTD cycle rules of {@code shared/dmtd-algorithm.md}: which positions head a cycle and what each row feeds the
  * late layers ({@code late_in = embedWeight * embed(x) + hiddenWeight * h}). The Python reference
@@ -16,6 +19,17 @@ public final class CyclePlanner {
         static final Gate EMBED_ONLY = new Gate(1, 0);
         static final Gate HIDDEN_ONLY = new Gate(0, 1);
         static final Gate EMBED_PLUS_HIDDEN = new Gate(1, 1);
+
+        /** Writes this gate as row {@code row} of a host [rows, 2] gate input in the model's dtype. */
+        void writeTo(MemorySegment gates, long row, boolean halfPrecision) {
+            if (halfPrecision) {
+                gates.setAtIndex(ValueLayout.JAVA_SHORT, 2 * row, Float.floatToFloat16(embedWeight));
+                gates.setAtIndex(ValueLayout.JAVA_SHORT, 2 * row + 1, Float.floatToFloat16(hiddenWeight));
+            } else {
+                gates.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * row, embedWeight);
+                gates.setAtIndex(ValueLayout.JAVA_FLOAT, 2 * row + 1, hiddenWeight);
+            }
+        }
     }
 
     private final Conventions conventions;

@@ -1,26 +1,27 @@
 package io.dmtd.engine;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 /**
- * The engine thread: admits queued requests into free slots, then advances every running sequence once per
- * iteration (round robin): a prefill chunk while its prompt is not in the caches, else a decode step; it samples,
- * detokenizes and emits. It alone touches the sessions, slots and sequences.
- *
- * <p>Each running sequence is stepped on its own (batch 1). The step is split so that a batched runner can replace
- * {@link #step} without touching admission, sampling or emission: collect the sequences at a head, run the trunk
- * for them together, then the late part for all.
+ * The engine thread: admits queued requests into free slots (lowest first, so batches stay narrow), then advances
+ * every running sequence once per iteration: a sequence whose prompt is not yet in the caches gets one prefill chunk;
+ * all the others decode one token together in one {@link BatchedRunner} step (or, when a single sequence decodes,
+ * in a step of its own that keeps the hidden state on the device). It samples, detokenizes and emits. It alone
+ * touches the sessions, slots and sequences.
  */
 final class DecodeLoop implements Runnable {
 
@@ -28,22 +29,35 @@ final class DecodeLoop implements Runnable {
     private static final long IDLE_POLL_MILLIS = 50;
 
     private final ModelRunner runner;
+    private final @Nullable BatchedRunner batched;
     private final BlockingQueue<ActiveSequence> queue;
-    private final Deque<SequenceSlot> freeSlots;
+    private final PriorityQueue<SequenceSlot> freeSlots;
+    private final ActiveSequence[] bySlot;
     private final List<ActiveSequence> running = new ArrayList<>();
+    private final List<ActiveSequence> decoding = new ArrayList<>();
+    private final int[] trunkRows;
+    private final long[] ownSampling;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final int maxContext;
     private final int prefillChunk;
     private final int admissionLimit;
     private final ModelRunner.Timing timing = new ModelRunner.Timing();
+    private final LongAdder batchedSteps = new LongAdder();
+    private final LongAdder batchedRows = new LongAdder();
     private volatile boolean stopping;
     private volatile boolean failed;
 
-    DecodeLoop(ModelRunner runner, List<SequenceSlot> slots, int queueCapacity, int maxContext, int prefillChunk) {
+    DecodeLoop(ModelRunner runner, @Nullable BatchedRunner batched, List<SequenceSlot> slots, int queueCapacity,
+               int maxContext, int prefillChunk) {
         this.runner = runner;
+        this.batched = batched;
         this.admissionLimit = queueCapacity + slots.size();
         this.queue = new ArrayBlockingQueue<>(admissionLimit);
-        this.freeSlots = new ArrayDeque<>(slots);
+        this.freeSlots = new PriorityQueue<>(Comparator.comparingInt((SequenceSlot slot) -> slot.index));
+        this.freeSlots.addAll(slots);
+        this.bySlot = new ActiveSequence[slots.size()];
+        this.trunkRows = new int[slots.size()];
+        this.ownSampling = new long[slots.size()];
         this.maxContext = maxContext;
         this.prefillChunk = prefillChunk;
     }
@@ -95,6 +109,15 @@ final class DecodeLoop implements Runnable {
         return freeSlots.size();
     }
 
+    /** Decode steps that ran several sequences in one batch, and the sequences they decoded. */
+    long batchedSteps() {
+        return batchedSteps.sum();
+    }
+
+    long batchedRows() {
+        return batchedRows.sum();
+    }
+
     @Override
     public void run() {
         try {
@@ -107,12 +130,7 @@ final class DecodeLoop implements Runnable {
                     }
                     continue;
                 }
-                for (int i = 0; i < running.size(); i++) {
-                    ActiveSequence sequence = running.get(i);
-                    if (!advance(sequence)) {
-                        running.remove(i--);
-                    }
-                }
+                iterate();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -146,7 +164,8 @@ final class DecodeLoop implements Runnable {
             finish(sequence, FinishReason.CANCELLED);
             return;
         }
-        sequence.slot = freeSlots.pop();
+        sequence.slot = freeSlots.poll();
+        bySlot[sequence.slot.index] = sequence;
         sequence.startedNanos = System.nanoTime();
         running.add(sequence);
     }
@@ -167,17 +186,46 @@ final class DecodeLoop implements Runnable {
         sequence.trunkFilled = from + rows;
         sequence.lateFilled = from + rows;
         sequence.prefillNanos += System.nanoTime() - start;
-        return sequence.lateFilled < prompt || emitNext(sequence);
+        return sequence.lateFilled < prompt || emitNext(sequence, sequence.slot.logitsData());
     }
 
-    /** One decode step; false once the sequence is finished and its slot is back in the pool. */
-    private boolean advance(ActiveSequence sequence) {
-        if (sequence.cancelled()) {
-            finish(sequence, FinishReason.CANCELLED);
-            return false;
+    /**
+     * One iteration: a prefill chunk for each sequence still reading its prompt, then one decode step for all the
+     * others. A sequence whose prompt completes here emits its first token now and decodes from the next iteration.
+     */
+    private void iterate() {
+        decoding.clear();
+        for (int i = 0; i < running.size(); i++) {
+            ActiveSequence sequence = running.get(i);
+            boolean alive;
+            if (sequence.cancelled()) {
+                finish(sequence, FinishReason.CANCELLED);
+                alive = false;
+            } else if (sequence.lateFilled < sequence.promptLength) {
+                alive = guarded(sequence, () -> prefill(sequence));
+            } else {
+                decoding.add(sequence);
+                alive = true;
+            }
+            if (!alive) {
+                running.remove(i--);
+            }
         }
+        if (decoding.size() == 1 || (batched == null && !decoding.isEmpty())) {
+            for (ActiveSequence sequence : decoding) {
+                if (!guarded(sequence, () -> step(sequence))) {
+                    running.remove(sequence);
+                }
+            }
+        } else if (decoding.size() > 1) {
+            stepBatch();
+        }
+    }
+
+    /** Runs one sequence's work; a failure ends that sequence alone. False once it ended. */
+    private boolean guarded(ActiveSequence sequence, BooleanSupplier work) {
         try {
-            return sequence.lateFilled < sequence.promptLength ? prefill(sequence) : step(sequence);
+            return work.getAsBoolean();
         } catch (RuntimeException e) {
             fail(sequence, e);
             return false;
@@ -188,8 +236,61 @@ final class DecodeLoop implements Runnable {
         long start = System.nanoTime();
         timing.reset();
         int position = sequence.lateFilled;
-        int trunkRows = runner.decodeStep(sequence.slot, sequence.tokens, position, sequence.trunkFilled,
+        int rows = runner.decodeStep(sequence.slot, sequence.tokens, position, sequence.trunkFilled,
                 sequence.tau, sequence.promptLength, timing);
+        advanceFills(sequence, position, rows);
+        sequence.trunkNanos += timing.trunkNanos;
+        sequence.lateNanos += timing.lateNanos;
+        long samplingBefore = sequence.samplingNanos;
+        boolean more = emitNext(sequence, sequence.slot.logitsData());
+        long sampling = sequence.samplingNanos - samplingBefore;
+        sequence.otherNanos += System.nanoTime() - start - timing.trunkNanos - timing.lateNanos - sampling;
+        return more;
+    }
+
+    /**
+     * One decode step for every sequence in {@link #decoding}, in one batch. Each sequence is charged the whole step
+     * (it waited for all of it): the trunk runs, the shared late run, the sampling of all, the rest as other.
+     * A failed run fails every sequence of the batch; the sequences that were not in it keep running.
+     */
+    private void stepBatch() {
+        long start = System.nanoTime();
+        timing.reset();
+        try {
+            batched.step(decoding, bySlot, trunkRows, timing);
+        } catch (RuntimeException e) {
+            for (ActiveSequence sequence : decoding) {
+                fail(sequence, e);
+                running.remove(sequence);
+            }
+            return;
+        }
+        batchedSteps.increment();
+        batchedRows.add(decoding.size());
+        long sampling = 0;
+        for (int i = 0; i < decoding.size(); i++) {
+            ActiveSequence sequence = decoding.get(i);
+            advanceFills(sequence, sequence.lateFilled, trunkRows[i]);
+            long before = sequence.samplingNanos;
+            MemorySegment logits = batched.logits(sequence.slot);
+            if (!guarded(sequence, () -> emitNext(sequence, logits))) {
+                running.remove(sequence);
+            }
+            ownSampling[i] = sequence.samplingNanos - before;
+            sampling += ownSampling[i];
+        }
+        long other = System.nanoTime() - start - timing.trunkNanos - timing.lateNanos - sampling;
+        for (int i = 0; i < decoding.size(); i++) {
+            ActiveSequence sequence = decoding.get(i);
+            sequence.trunkNanos += timing.trunkNanos;
+            sequence.lateNanos += timing.lateNanos;
+            sequence.samplingNanos += sampling - ownSampling[i];
+            sequence.otherNanos += other;
+        }
+    }
+
+    /** Moves the two fill lengths past a decoded position and counts the step as a trunk run or late-only. */
+    private static void advanceFills(ActiveSequence sequence, int position, int trunkRows) {
         if (trunkRows > 0) {
             sequence.trunkRuns++;
             sequence.refillRows += trunkRows - 1;
@@ -198,19 +299,11 @@ final class DecodeLoop implements Runnable {
             sequence.lateOnlySteps++;
         }
         sequence.lateFilled = position + 1;
-        sequence.trunkNanos += timing.trunkNanos;
-        sequence.lateNanos += timing.lateNanos;
-        long samplingBefore = sequence.samplingNanos;
-        boolean more = emitNext(sequence);
-        long sampling = sequence.samplingNanos - samplingBefore;
-        sequence.otherNanos += System.nanoTime() - start - timing.trunkNanos - timing.lateNanos - sampling;
-        return more;
     }
 
     /** Samples the next token from the slot's logits, emits it; false when the sequence ended. */
-    private boolean emitNext(ActiveSequence sequence) {
+    private boolean emitNext(ActiveSequence sequence, MemorySegment logits) {
         long sampleStart = System.nanoTime();
-        MemorySegment logits = sequence.slot.logitsData();
         int token = sequence.sampler.sample(logits);
         sequence.sampler.accept(token);
         sequence.samplingNanos += System.nanoTime() - sampleStart;
@@ -265,7 +358,8 @@ final class DecodeLoop implements Runnable {
 
     private void release(ActiveSequence sequence) {
         if (sequence.slot != null) {
-            freeSlots.push(sequence.slot);
+            bySlot[sequence.slot.index] = null;
+            freeSlots.add(sequence.slot);
             sequence.slot = null;
         }
         inFlight.decrementAndGet();

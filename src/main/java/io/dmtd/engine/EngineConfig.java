@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param intraOpThreads  ONNX Runtime intra-op threads; 0 = ONNX Runtime's default
  * @param intraOpSpinning let ONNX Runtime's pool threads spin between runs (faster only on cores nothing else uses)
  * @param prefillChunk    prompt tokens per prefill run (long prompts are prefilled in chunks)
+ * @param batchDecode     decode the sequences of all slots in one late run per step (else one run per sequence)
  * @param verifyHashes    check the graphs' SHA-256 against the manifest at load
  * @param libraryFolder   a folder holding libonnxruntime (+ CUDA provider libraries); empty = from the classpath
  */
@@ -28,6 +29,7 @@ public record EngineConfig(
         int intraOpThreads,
         boolean intraOpSpinning,
         int prefillChunk,
+        boolean batchDecode,
         boolean verifyHashes,
         Optional<Path> libraryFolder,
         Optional<CycleAnchor> cycleAnchor,
@@ -61,33 +63,38 @@ public record EngineConfig(
     }
 
     public static EngineConfig defaults() {
-        return new EngineConfig(Device.AUTO, 0, 4, 64, 0, false, 256, true, Optional.empty(), Optional.empty(),
+        return new EngineConfig(Device.AUTO, 0, 4, 64, 0, false, 256, true, true, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty());
     }
 
     public EngineConfig withDevice(Device newDevice) {
         return new EngineConfig(newDevice, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withSlots(int newSlots, int newQueueCapacity) {
         return new EngineConfig(device, deviceId, newSlots, newQueueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withPrefillChunk(int chunk) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                chunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                chunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withIntraOpThreads(int threads) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, threads, intraOpSpinning,
-                prefillChunk, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+    }
+
+    public EngineConfig withBatchDecode(boolean batched) {
+        return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
+                prefillChunk, batched, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withConventions(CycleAnchor anchor, PrefillLateInput prefill, HeadLateInput head) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, verifyHashes, libraryFolder, Optional.ofNullable(anchor), Optional.ofNullable(prefill),
+                prefillChunk, batchDecode, verifyHashes, libraryFolder, Optional.ofNullable(anchor), Optional.ofNullable(prefill),
                 Optional.ofNullable(head));
     }
 }

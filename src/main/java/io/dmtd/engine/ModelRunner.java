@@ -80,6 +80,16 @@ final class ModelRunner {
         return trunkRows;
     }
 
+    /**
+     * A head's trunk refill [trunkFilled, position] for this slot alone, inside a batched step: the rows land in the
+     * slot's host hidden area, from which the batch takes the last one.
+     */
+    void refillToHost(SequenceSlot slot, int[] tokens, int position, int trunkFilled, Timing timing) {
+        slot.setLengths(position + 1);
+        int rows = position + 1 - trunkFilled;
+        runTrunk(slot, slot.ids(tokens, trunkFilled, rows), slot.hostHidden(rows), timing);
+    }
+
     private void runTrunk(SequenceSlot slot, OrtTensor ids, OrtTensor hiddenOut, Timing timing) {
         long start = System.nanoTime();
         IoBinding binding = slot.trunkBinding;

@@ -4,6 +4,7 @@ import io.dmtd.model.ModelManifest;
 import io.dmtd.sampling.Sampler;
 import io.dmtd.text.StreamingDetokenizer;
 import io.dmtd.text.Tokenizer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -16,8 +17,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The DMTD engine on ONNX Runtime: loads the two graphs on the chosen device, preallocates one KV cache per slot,
- * and runs the {@link DecodeLoop} on its own thread. {@link #generate} only validates and queues; tokens are emitted
+ * The DMTD engine on ONNX Runtime: loads the two graphs on the chosen device, preallocates the KV caches of every
+ * slot, and runs the {@link DecodeLoop} on its own thread, which decodes the running sequences as one batch. {@link #generate} only validates and queues; tokens are emitted
  * from the decode thread and handed to subscribers on Reactor's parallel scheduler, so no subscriber code ever runs
  * on (or slows) the decode thread.
  */
@@ -29,7 +30,9 @@ public final class OrtDmtdEngine implements DmtdEngine {
     private final Tokenizer tokenizer;
     private final EngineConfig config;
     private final GraphSessions graphs;
+    private final KvCaches caches;
     private final List<SequenceSlot> slots = new ArrayList<>();
+    private final @Nullable BatchedRunner batched;
     private final DecodeLoop loop;
     private final Thread thread;
     private final Set<Integer> eosIds;
@@ -42,23 +45,37 @@ public final class OrtDmtdEngine implements DmtdEngine {
         this.tokenizer = tokenizer;
         this.config = config;
         this.graphs = GraphSessions.open(manifest, config);
+        KvCaches allocated = null;
+        BatchedRunner batchRunner = null;
         try {
             this.conventions = new Conventions(
                     config.cycleAnchor().orElse(manifest.cycleAnchor()),
                     config.prefillLateInput().orElse(manifest.prefillLateInput()),
                     config.headLateInput().orElse(manifest.headLateInput()));
             int maxChunk = Math.max(config.prefillChunk(), manifest.tauMax());
+            allocated = new KvCaches(manifest, graphs, config.slots());
             for (int i = 0; i < config.slots(); i++) {
-                slots.add(new SequenceSlot(i, manifest, graphs, maxChunk));
+                slots.add(new SequenceSlot(i, manifest, graphs, allocated, maxChunk));
             }
             ModelRunner runner = new ModelRunner(graphs, new CyclePlanner(conventions));
-            this.loop = new DecodeLoop(runner, slots, config.queueCapacity(), manifest.maxContext(),
+            if (config.batchDecode() && config.slots() > 1) {
+                batchRunner = new BatchedRunner(runner, manifest, graphs, allocated, config.slots());
+            }
+            this.loop = new DecodeLoop(runner, batchRunner, slots, config.queueCapacity(), manifest.maxContext(),
                     Math.min(config.prefillChunk(), maxChunk));
         } catch (RuntimeException e) {
+            if (batchRunner != null) {
+                batchRunner.close();
+            }
             slots.forEach(SequenceSlot::close);
+            if (allocated != null) {
+                allocated.close();
+            }
             graphs.close();
             throw e;
         }
+        this.caches = allocated;
+        this.batched = batchRunner;
         this.eosIds = Set.copyOf(manifest.eosTokenIds());
         this.info = new EngineInfo(manifest.name(), graphs.device(), manifest.tauDefault(), manifest.tauMax(),
                 manifest.maxContext(), config.slots(), config.queueCapacity());
@@ -151,7 +168,16 @@ public final class OrtDmtdEngine implements DmtdEngine {
 
     /** The KV cache tensors of every slot, for tests of in-place updates. */
     List<io.dmtd.ort.OrtTensor> kvCaches() {
-        return slots.stream().flatMap(s -> s.kvCaches().stream()).toList();
+        return caches.tensors();
+    }
+
+    /** Decode steps that ran several sequences as one batch, and the sequences they decoded, for tests. */
+    long batchedSteps() {
+        return loop.batchedSteps();
+    }
+
+    long batchedRows() {
+        return loop.batchedRows();
     }
 
     /** Native scratch arenas the runtime has opened so far, for tests that no step allocates. */
@@ -175,7 +201,11 @@ public final class OrtDmtdEngine implements DmtdEngine {
             log.error("decode thread did not stop; leaving native resources allocated");
             return;
         }
+        if (batched != null) {
+            batched.close();
+        }
         slots.forEach(SequenceSlot::close);
+        caches.close();
         graphs.close();
     }
 }

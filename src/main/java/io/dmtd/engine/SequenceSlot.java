@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything one running sequence needs on the native side, allocated once when the engine starts and reused by
- * every sequence that gets this slot: the trunk and late KV caches (on the device, each bound as both past and
- * present so every run appends in place), the hidden-state area the trunk writes and the late part reads (on the
- * device), the small host inputs, the logits, and one IO binding per graph. Views over these buffers for each chunk
- * length are made once and cached, so a decode step allocates nothing.
+ * Everything one running sequence needs on the native side when it runs alone (prefill chunks, and decode steps
+ * while no other sequence decodes), allocated once when the engine starts and reused by every sequence that gets
+ * this slot: one IO binding per graph with the slot's row of the {@link KvCaches} bound as past and present, the
+ * hidden-state area the trunk writes and the late part reads (on the device), the small host inputs and the logits.
+ * Views over these buffers for each chunk length are made once and cached, so a decode step allocates nothing.
  */
 final class SequenceSlot implements AutoCloseable {
 
@@ -24,8 +24,8 @@ final class SequenceSlot implements AutoCloseable {
     private final int hiddenSize;
     private final boolean halfPrecision;
 
-    private final List<OrtTensor> kvCaches = new ArrayList<>();
     private final OrtTensor hidden;       // [1, maxChunk, hidden] on the device: trunk output area
+    private final OrtTensor hostHidden;   // the same on the host, for batched steps; == hidden on the CPU
     private final OrtTensor zeroHidden;   // [1, 1, hidden] zeros: the late input of a late-only step
     private final OrtTensor inputIds;     // int64 [maxChunk], host
     private final OrtTensor gate;         // [maxChunk * 2] in the model dtype, host
@@ -43,24 +43,25 @@ final class SequenceSlot implements AutoCloseable {
     private final OrtTensor[] idsViews;
     private final OrtTensor[] gateViews;
     private final OrtTensor[] hiddenViews;
+    private final OrtTensor[] hostHiddenViews;
     private final OrtTensor[] lastRowViews;
     private final List<OrtTensor> views = new ArrayList<>();
 
     final IoBinding trunkBinding;
     final IoBinding lateBinding;
 
-    SequenceSlot(int index, ModelManifest manifest, GraphSessions graphs, int maxChunk) {
+    SequenceSlot(int index, ModelManifest manifest, GraphSessions graphs, KvCaches caches, int maxChunk) {
         this.index = index;
         this.maxChunk = maxChunk;
         this.hiddenSize = manifest.hiddenSize();
         this.halfPrecision = "fp16".equals(manifest.dtype());
         ElementType modelType = halfPrecision ? ElementType.FLOAT16 : ElementType.FLOAT;
         var runtime = graphs.runtime();
-        long[] kvShape = {1, manifest.numKvHeads(), manifest.maxContext(), manifest.headDim()};
         IoBinding trunkBound = null;
         IoBinding lateBound = null;
         try {
             hidden = graphs.allocateOnDevice(modelType, 1, maxChunk, hiddenSize);
+            hostHidden = hidden.isHost() ? hidden : runtime.allocateHost(modelType, 1, maxChunk, hiddenSize);
             zeroHidden = runtime.allocateHost(modelType, 1, 1, hiddenSize);
             zeroHidden.hostData().fill((byte) 0);
             inputIds = runtime.allocateHost(ElementType.INT64, maxChunk);
@@ -70,8 +71,8 @@ final class SequenceSlot implements AutoCloseable {
             logits = runtime.allocateHost(ElementType.FLOAT, 1, manifest.vocabSize());
             trunkBound = graphs.trunk().newBinding();
             lateBound = graphs.late().newBinding();
-            bindCaches(trunkBound, manifest, manifest.trunkLayers(), graphs, modelType, kvShape);
-            bindCaches(lateBound, manifest, manifest.lateLayers(), graphs, modelType, kvShape);
+            caches.bind(trunkBound, KvCaches.Part.TRUNK, index, 1);
+            caches.bind(lateBound, KvCaches.Part.LATE, index, 1);
             lateBound.bindOutput("logits", logits);
             idsData = inputIds.hostData();
             gateData = gate.hostData();
@@ -81,6 +82,7 @@ final class SequenceSlot implements AutoCloseable {
             idsViews = new OrtTensor[maxChunk + 1];
             gateViews = new OrtTensor[maxChunk + 1];
             hiddenViews = new OrtTensor[maxChunk + 1];
+            hostHiddenViews = new OrtTensor[maxChunk + 1];
             lastRowViews = new OrtTensor[maxChunk + 1];
         } catch (RuntimeException e) {
             if (trunkBound != null) {
@@ -94,19 +96,6 @@ final class SequenceSlot implements AutoCloseable {
         }
         this.trunkBinding = trunkBound;
         this.lateBinding = lateBound;
-    }
-
-    private void bindCaches(IoBinding binding, ModelManifest manifest, int layers, GraphSessions graphs,
-                            ElementType type, long[] shape) {
-        ModelManifest.KvCacheSpec kv = manifest.kvCache();
-        for (int layer = 0; layer < layers; layer++) {
-            OrtTensor key = graphs.allocateOnDevice(type, shape);
-            kvCaches.add(key);
-            OrtTensor value = graphs.allocateOnDevice(type, shape);
-            kvCaches.add(value);
-            binding.bindInput(kv.pastKey(layer), key).bindOutput(kv.presentKey(layer), key);
-            binding.bindInput(kv.pastValue(layer), value).bindOutput(kv.presentValue(layer), value);
-        }
     }
 
     int maxChunk() {
@@ -127,13 +116,7 @@ final class SequenceSlot implements AutoCloseable {
 
     /** Sets row r's gate (embedding weight, hidden weight). */
     void gate(int row, CyclePlanner.Gate g) {
-        if (halfPrecision) {
-            gateData.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row, Float.floatToFloat16(g.embedWeight()));
-            gateData.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row + 1, Float.floatToFloat16(g.hiddenWeight()));
-        } else {
-            gateData.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row, g.embedWeight());
-            gateData.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row + 1, g.hiddenWeight());
-        }
+        g.writeTo(gateData, row, halfPrecision);
     }
 
     /** The [1, rows, 2] view over the gates written with {@link #gate}. */
@@ -152,6 +135,24 @@ final class SequenceSlot implements AutoCloseable {
             view = hiddenViews[rows] = keep(hidden.view(0, 1, rows, hiddenSize));
         }
         return view;
+    }
+
+    /**
+     * The trunk's output area on the host, [1, rows, hidden], for a refill inside a batched step whose last row is
+     * copied into the batch (on the CPU the same memory as {@link #hidden}; on CUDA ONNX Runtime copies the output
+     * here).
+     */
+    OrtTensor hostHidden(int rows) {
+        OrtTensor view = hostHiddenViews[rows];
+        if (view == null) {
+            view = hostHiddenViews[rows] = keep(hostHidden.view(0, 1, rows, hiddenSize));
+        }
+        return view;
+    }
+
+    /** Bytes of the host hidden area: row r of a chunk starts at r * hidden * element size. */
+    MemorySegment hostHiddenData() {
+        return hostHidden.hostData();
     }
 
     /** The last row a chunk of rows wrote, [1, 1, hidden]: a head's trunk state, read by the late part in place. */
@@ -176,11 +177,6 @@ final class SequenceSlot implements AutoCloseable {
         return logitsData;
     }
 
-    /** The device tensors that hold this slot's KV caches, for tests that check they are updated in place. */
-    List<OrtTensor> kvCaches() {
-        return List.copyOf(kvCaches);
-    }
-
     private OrtTensor keep(OrtTensor view) {
         views.add(view);
         return view;
@@ -196,12 +192,13 @@ final class SequenceSlot implements AutoCloseable {
     private void closeBuffers() {
         views.forEach(OrtTensor::close);
         views.clear();
+        if (hostHidden != null && hostHidden != hidden) {
+            hostHidden.close();
+        }
         for (OrtTensor t : new OrtTensor[] {hidden, zeroHidden, inputIds, gate, seqlensK, totalLength, logits}) {
             if (t != null) {
                 t.close();
             }
         }
-        kvCaches.forEach(OrtTensor::close);
-        kvCaches.clear();
     }
 }

@@ -1,0 +1,99 @@
+package io.dmtd.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dmtd.sampling.SamplingParams;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every golden case of a convention, submitted at once: the sequences decode together in batched steps (mixed tau,
+ * mixed prompt lengths, prompts prefilled in chunks between the batch's steps, slots handed on to queued requests
+ * mid-batch), and each still decodes token for token what the Python reference decoder decoded alone, with the
+ * same trunk runs, late-only steps and refill rows.
+ */
+class BatchedDecodeTest {
+
+    private static JsonNode golden;
+
+    @BeforeAll
+    static void load() throws IOException {
+        golden = new ObjectMapper().readTree(TinyModel.golden().toFile());
+    }
+
+    @ParameterizedTest(name = "{0} slots")
+    @ValueSource(ints = {3, 8})
+    void concurrentSequencesDecodeAsTheyDoAlone(int slots) {
+        Map<Conventions, List<JsonNode>> byConventions = new LinkedHashMap<>();
+        for (JsonNode c : golden.get("cases")) {
+            byConventions.computeIfAbsent(GoldenDecodeTest.conventions(c), k -> new ArrayList<>()).add(c);
+        }
+        int newTokens = golden.get("new_tokens").asInt();
+        for (var group : byConventions.entrySet()) {
+            Conventions conv = group.getKey();
+            try (OrtDmtdEngine engine = TinyModel.engine(TinyModel.cpu().withSlots(slots, 64).withPrefillChunk(5)
+                    .withConventions(conv.cycleAnchor(), conv.prefillLateInput(), conv.headLateInput()))) {
+                List<Mono<List<GenerationChunk>>> runs = new ArrayList<>();
+                for (JsonNode c : group.getValue()) {
+                    GenerationRequest request = new GenerationRequest("batch", GoldenDecodeTest.ints(c.get("prompt")),
+                            newTokens, c.get("tau").asInt(), SamplingParams.GREEDY, Set.of(), List.of(), true);
+                    runs.add(engine.generate(request).collectList().cache());
+                }
+                runs.forEach(Mono::subscribe);  // all in flight before any is awaited
+                List<List<GenerationChunk>> results = Flux.concat(runs).collectList().block(Duration.ofSeconds(60));
+                assertThat(results).hasSize(group.getValue().size());
+                for (int i = 0; i < results.size(); i++) {
+                    JsonNode c = group.getValue().get(i);
+                    String name = conv + " tau=" + c.get("tau").asInt() + " prompt=" + c.get("prompt").size();
+                    List<GenerationChunk> chunks = results.get(i);
+                    int[] tokens = chunks.stream().filter(GenerationChunk.Delta.class::isInstance)
+                            .flatMapToInt(d -> IntStream.of(((GenerationChunk.Delta) d).tokenIds())).toArray();
+                    assertThat(tokens).as(name).containsExactly(GoldenDecodeTest.ints(c.get("tokens")));
+                    GenerationStats stats = ((GenerationChunk.Finished) chunks.getLast()).stats();
+                    assertThat(stats.trunkRuns()).as(name + " trunk runs").isEqualTo(c.get("trunk_runs").asLong());
+                    assertThat(stats.lateOnlySteps()).as(name + " late-only steps")
+                            .isEqualTo(c.get("late_only_steps").asLong());
+                    assertThat(stats.refillRows()).as(name + " refill rows").isEqualTo(c.get("refill_rows").asLong());
+                }
+                assertThat(engine.batchedSteps()).as("steps decoded as a batch").isPositive();
+                double meanWidth = (double) engine.batchedRows() / engine.batchedSteps();
+                assertThat(meanWidth).as("sequences per batched step").isGreaterThan(1.5);
+                assertThat(engine.freeSlots()).isEqualTo(slots);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "batchDecode={0}")
+    @ValueSource(booleans = {true, false})
+    void batchingIsASwitch(boolean batchDecode) {
+        try (OrtDmtdEngine engine = TinyModel.engine(TinyModel.cpu().withSlots(4, 8).withBatchDecode(batchDecode))) {
+            List<Mono<List<GenerationChunk>>> runs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                GenerationRequest request = new GenerationRequest("switch", new int[] {10 + i, 20, 30}, 24, 2,
+                        SamplingParams.GREEDY, Set.of(), List.of(), true);
+                runs.add(engine.generate(request).collectList().cache());
+            }
+            runs.forEach(Mono::subscribe);
+            assertThat(Flux.concat(runs).collectList().block(Duration.ofSeconds(30))).hasSize(4);
+            if (batchDecode) {
+                assertThat(engine.batchedSteps()).isPositive();
+            } else {
+                assertThat(engine.batchedSteps()).isZero();
+            }
+        }
+    }
+}
