@@ -23,6 +23,7 @@ public final class Cli {
                 new GenerateCommand(),
                 new io.dmtd.eval.EvalCommand(),
                 new io.dmtd.bench.BenchCommand(),
+                new io.dmtd.bench.BatchBenchCommand(),
                 new io.dmtd.bench.HttpLoadCommand()));
     }
 

@@ -10,11 +10,14 @@ import io.dmtd.sampling.SamplingParams;
 import io.dmtd.text.Tokenizer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import reactor.core.publisher.Mono;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
@@ -23,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fp16 export of the tiny model against its golden fixtures, on the CPU provider here and on the CUDA provider
- * (GPU-resident KV caches) where a GPU is present. fp16 arithmetic legitimately departs from the float64 reference
+ * (GPU-resident KV caches) where a GPU is present, one request at a time and all at once (batched steps). fp16 arithmetic legitimately departs from the float64 reference
  * where the top two logits are close, so each case is compared token for token up to its first step whose margin
  * is under {@value #MARGIN}; past that the two may diverge.
  */
@@ -37,9 +40,9 @@ class HalfPrecisionGoldenTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = EngineConfig.Device.class, names = {"CPU", "CUDA"})
-    void fp16EngineFollowsTheReference(EngineConfig.Device device) throws IOException {
+    @ParameterizedTest(name = "{0}, all cases at once: {1}")
+    @CsvSource({"CPU, false", "CPU, true", "CUDA, false", "CUDA, true"})
+    void fp16EngineFollowsTheReference(EngineConfig.Device device, boolean concurrent) throws IOException {
         if (device == EngineConfig.Device.CUDA) {
             Assumptions.assumeTrue(cudaAvailable(), "CUDA execution provider not available here (build with -Pcuda "
                     + "on a machine with an NVIDIA GPU, CUDA 12 and cuDNN 9)");
@@ -62,23 +65,37 @@ class HalfPrecisionGoldenTest {
                     assertThat(engine.info().device()).startsWith("cuda");
                     assertThat(engine.kvCaches()).noneMatch(OrtTensor::isHost);
                 }
+                List<JsonNode> cases = new ArrayList<>();
+                List<Mono<List<GenerationChunk>>> runs = new ArrayList<>();
                 for (JsonNode c : golden.get("cases")) {
                     if (!GoldenDecodeTest.conventions(c).equals(conventions)) {
                         continue;
                     }
+                    GenerationRequest request = new GenerationRequest("fp16", GoldenDecodeTest.ints(c.get("prompt")),
+                            c.get("tokens").size(), c.get("tau").asInt(), SamplingParams.GREEDY, Set.of(), List.of(),
+                            true);
+                    Mono<List<GenerationChunk>> run = engine.generate(request).collectList().cache();
+                    if (!concurrent) {
+                        run.block(Duration.ofSeconds(30));  // one at a time: each decodes alone
+                    }
+                    cases.add(c);
+                    runs.add(run);
+                }
+                runs.forEach(Mono::subscribe);  // concurrent: all in flight, decoded in batched steps
+                for (int i = 0; i < cases.size(); i++) {
+                    JsonNode c = cases.get(i);
                     int[] expected = GoldenDecodeTest.ints(c.get("tokens"));
                     int trusted = trustedPrefix(c.get("top"));
-                    GenerationRequest request = new GenerationRequest("fp16", GoldenDecodeTest.ints(c.get("prompt")),
-                            expected.length, c.get("tau").asInt(), SamplingParams.GREEDY, Set.of(), List.of(), true);
-                    int[] tokens = engine.generate(request).collectList().block(Duration.ofSeconds(30)).stream()
+                    int[] tokens = runs.get(i).block(Duration.ofSeconds(60)).stream()
                             .filter(GenerationChunk.Delta.class::isInstance)
                             .flatMapToInt(d -> IntStream.of(((GenerationChunk.Delta) d).tokenIds())).toArray();
                     assertThat(tokens).hasSize(expected.length);
-                    assertThat(java.util.Arrays.copyOf(tokens, trusted))
+                    assertThat(Arrays.copyOf(tokens, trusted))
                             .as("tau %s prompt %s", c.get("tau"), c.get("prompt"))
-                            .containsExactly(java.util.Arrays.copyOf(expected, trusted));
+                            .containsExactly(Arrays.copyOf(expected, trusted));
                     compared += trusted;
                 }
+                assertThat(engine.batchedSteps() > 0).as("decoded in batched steps").isEqualTo(concurrent);
             }
         }
         assertThat(compared).as("tokens compared exactly").isGreaterThan(100);
