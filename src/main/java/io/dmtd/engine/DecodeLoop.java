@@ -43,7 +43,7 @@ final class DecodeLoop implements Runnable {
     private final int admissionLimit;
     private final ModelRunner.Timing timing = new ModelRunner.Timing();
     private final LongAdder batchedSteps = new LongAdder();
-    private final LongAdder batchedRows = new LongAdder();
+    private final LongAdder batchedSequences = new LongAdder();
     private volatile boolean stopping;
     private volatile boolean failed;
 
@@ -114,8 +114,8 @@ final class DecodeLoop implements Runnable {
         return batchedSteps.sum();
     }
 
-    long batchedRows() {
-        return batchedRows.sum();
+    long batchedSequences() {
+        return batchedSequences.sum();
     }
 
     @Override
@@ -266,11 +266,16 @@ final class DecodeLoop implements Runnable {
             return;
         }
         batchedSteps.increment();
-        batchedRows.add(decoding.size());
-        long sampling = 0;
+        batchedSequences.add(decoding.size());
         for (int i = 0; i < decoding.size(); i++) {
             ActiveSequence sequence = decoding.get(i);
             advanceFills(sequence, sequence.lateFilled, trunkRows[i]);
+            sequence.trunkNanos += timing.trunkNanos;  // before emitting: a last token's statistics include them
+            sequence.lateNanos += timing.lateNanos;
+        }
+        long sampling = 0;
+        for (int i = 0; i < decoding.size(); i++) {
+            ActiveSequence sequence = decoding.get(i);
             long before = sequence.samplingNanos;
             MemorySegment logits = batched.logits(sequence.slot);
             if (!guarded(sequence, () -> emitNext(sequence, logits))) {
@@ -282,8 +287,6 @@ final class DecodeLoop implements Runnable {
         long other = System.nanoTime() - start - timing.trunkNanos - timing.lateNanos - sampling;
         for (int i = 0; i < decoding.size(); i++) {
             ActiveSequence sequence = decoding.get(i);
-            sequence.trunkNanos += timing.trunkNanos;
-            sequence.lateNanos += timing.lateNanos;
             sequence.samplingNanos += sampling - ownSampling[i];
             sequence.otherNanos += other;
         }

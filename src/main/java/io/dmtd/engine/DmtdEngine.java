@@ -25,6 +25,16 @@ public interface DmtdEngine extends AutoCloseable {
     /** Requests running plus queued right now. */
     int inFlight();
 
+    /** Decode steps that ran several sequences as one batch, since start. */
+    default long batchedSteps() {
+        return 0;
+    }
+
+    /** Sequences those batched steps decoded (over {@link #batchedSteps()}: the mean batch width). */
+    default long batchedSequences() {
+        return 0;
+    }
+
     /** False once the decode thread has failed or the engine is closed. */
     boolean healthy();
 

@@ -171,13 +171,14 @@ public final class OrtDmtdEngine implements DmtdEngine {
         return caches.tensors();
     }
 
-    /** Decode steps that ran several sequences as one batch, and the sequences they decoded, for tests. */
-    long batchedSteps() {
+    @Override
+    public long batchedSteps() {
         return loop.batchedSteps();
     }
 
-    long batchedRows() {
-        return loop.batchedRows();
+    @Override
+    public long batchedSequences() {
+        return loop.batchedSequences();
     }
 
     /** Native scratch arenas the runtime has opened so far, for tests that no step allocates. */

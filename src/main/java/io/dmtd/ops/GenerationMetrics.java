@@ -7,6 +7,7 @@ import io.dmtd.engine.DmtdEngine;
 import io.dmtd.engine.GenerationChunk;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -50,6 +51,11 @@ public final class GenerationMetrics implements GenerationListener {
         for (FailureKind kind : FailureKind.values()) {
             failures.put(kind, Counter.builder("dmtd.errors").tag("kind", kind.tag()).register(registry));
         }
+        FunctionCounter.builder("dmtd.decode.batches", engine, DmtdEngine::batchedSteps)
+                .description("Decode steps that ran several sequences as one batch").register(registry);
+        FunctionCounter.builder("dmtd.decode.batch.sequences", engine, DmtdEngine::batchedSequences)
+                .description("Sequences decoded in batched steps (over dmtd.decode.batches: mean batch width)")
+                .register(registry);
         int slots = engine.info().slots();
         Gauge.builder("dmtd.requests.admitted", admitted, AtomicInteger::get)
                 .description("Requests admitted and not yet finished").register(registry);

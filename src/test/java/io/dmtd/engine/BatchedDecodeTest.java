@@ -70,7 +70,7 @@ class BatchedDecodeTest {
                     assertThat(stats.refillRows()).as(name + " refill rows").isEqualTo(c.get("refill_rows").asLong());
                 }
                 assertThat(engine.batchedSteps()).as("steps decoded as a batch").isPositive();
-                double meanWidth = (double) engine.batchedRows() / engine.batchedSteps();
+                double meanWidth = (double) engine.batchedSequences() / engine.batchedSteps();
                 assertThat(meanWidth).as("sequences per batched step").isGreaterThan(1.5);
                 assertThat(engine.freeSlots()).isEqualTo(slots);
             }

@@ -69,7 +69,8 @@ class OpsTest {
                 .expectBody(String.class).returnResult().getResponseBody();
         assertThat(metrics).contains("dmtd_time_to_first_token_seconds_count", "dmtd_inter_token_latency_seconds",
                 "dmtd_generated_tokens_total", "dmtd_decode_steps_total{kind=\"trunk\"}",
-                "dmtd_decode_steps_total{kind=\"late_only\"}", "dmtd_queue_depth", "dmtd_requests_running",
+                "dmtd_decode_steps_total{kind=\"late_only\"}", "dmtd_decode_batches_total",
+                "dmtd_decode_batch_sequences_total", "dmtd_queue_depth", "dmtd_requests_running",
                 "dmtd_errors_total{kind=\"overloaded\"}", "dmtd_decode_tokens_per_second",
                 "gen_ai_client_operation");
     }
