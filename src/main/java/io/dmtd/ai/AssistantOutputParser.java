@@ -14,6 +14,10 @@ import java.util.function.Supplier;
  * ({@code <think>...</think>}) and tool calls ({@code <tool_call>{"name":..,"arguments":{..}}</tool_call>}).
  * A tag may be split across deltas, so text that could be the start of a tag is held back until the next
  * delta decides. One instance per generation; not thread-safe (a generation's deltas arrive in order).
+ *
+ * <p>The output continues the rendered prompt, so the parser starts where the prompt leaves the assistant turn
+ * ({@link #continuing}): inside reasoning when the template's generation prompt opens {@code <think>} (Qwen3
+ * "thinking" templates).
  */
 public final class AssistantOutputParser {
 
@@ -40,9 +44,29 @@ public final class AssistantOutputParser {
     private boolean skipLeadingNewlines;
     private int toolCallCount;
 
+    /** A parser for output that starts as an answer. */
     public AssistantOutputParser(JsonMapper json, Supplier<String> toolCallIds) {
         this.json = json;
         this.toolCallIds = toolCallIds;
+    }
+
+    /**
+     * A parser for the output that continues {@code renderedPrompt}: in reasoning when the prompt ends with
+     * {@code <think>} (trailing whitespace aside), else in the answer.
+     */
+    public static AssistantOutputParser continuing(String renderedPrompt, JsonMapper json,
+                                                   Supplier<String> toolCallIds) {
+        AssistantOutputParser parser = new AssistantOutputParser(json, toolCallIds);
+        if (renderedPrompt.stripTrailing().endsWith(THINK_OPEN)) {
+            parser.state = State.THINK;
+            parser.skipLeadingNewlines = true;
+        }
+        return parser;
+    }
+
+    /** Whether the output so far is reasoning (before any delta: whether the prompt left a reasoning block open). */
+    public boolean inReasoning() {
+        return state == State.THINK;
     }
 
     /** Tool calls parsed so far. */

@@ -151,12 +151,13 @@ public final class DmtdChatModel implements ChatModel {
         return Flux.defer(() -> {
             DmtdChatOptions options = (DmtdChatOptions) prompt.getOptions();
             List<ToolDefinition> tools = toolCallingManager.resolveToolDefinitions(options);
-            int[] promptTokens = encoder.encode(prompt.getInstructions(), tools, options.getEnableThinking());
+            String rendered = encoder.render(prompt.getInstructions(), tools, options.getEnableThinking());
+            AssistantOutputParser parser = AssistantOutputParser.continuing(rendered, json,
+                    () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
+            int[] promptTokens = encoder.tokenize(rendered);
             EngineInfo info = guard.engine().info();
             GenerationRequest request = toEngineRequest(promptTokens, options, info);
             String modelId = options.getModel() != null ? options.getModel() : info.modelId();
-            AssistantOutputParser parser = new AssistantOutputParser(json,
-                    () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
             StringBuilder reasoningSoFar = new StringBuilder();
             log.debug("request {}: {} prompt tokens, max {} new, tau {}", request.requestId(), promptTokens.length,
                     request.maxNewTokens(), request.tau());

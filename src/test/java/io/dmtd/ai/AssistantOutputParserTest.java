@@ -24,9 +24,17 @@ class AssistantOutputParserTest {
         return new AssistantOutputParser(JsonMapper.shared(), () -> "call_" + ids.getAndIncrement());
     }
 
+    private static AssistantOutputParser continuing(String renderedPrompt) {
+        AtomicInteger ids = new AtomicInteger();
+        return AssistantOutputParser.continuing(renderedPrompt, JsonMapper.shared(), () -> "call_" + ids.getAndIncrement());
+    }
+
     /** Feeds the text in the given pieces and joins what comes out. */
     private static AssistantOutputParser.Parsed run(List<String> pieces) {
-        AssistantOutputParser parser = parser();
+        return run(parser(), pieces);
+    }
+
+    private static AssistantOutputParser.Parsed run(AssistantOutputParser parser, List<String> pieces) {
         StringBuilder answer = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         List<AssistantMessage.ToolCall> calls = new ArrayList<>();
@@ -83,14 +91,59 @@ class AssistantOutputParserTest {
 
     @Property(tries = 2000)
     void anySplitGivesTheSameResult(@ForAll @Size(max = 12) List<@IntRange(min = 0, max = 200) Integer> cuts) {
-        List<Integer> points = cuts.stream().map(c -> c % (OUTPUT.length() + 1)).sorted().distinct().toList();
+        assertThat(run(split(OUTPUT, cuts))).isEqualTo(run(List.of(OUTPUT)));
+    }
+
+    private static List<String> split(String text, List<Integer> cuts) {
+        List<Integer> points = cuts.stream().map(c -> c % (text.length() + 1)).sorted().distinct().toList();
         List<String> pieces = new ArrayList<>();
         int from = 0;
         for (int point : points) {
-            pieces.add(OUTPUT.substring(from, point));
+            pieces.add(text.substring(from, point));
             from = point;
         }
-        pieces.add(OUTPUT.substring(from));
-        assertThat(run(pieces)).isEqualTo(run(List.of(OUTPUT)));
+        pieces.add(text.substring(from));
+        return pieces;
+    }
+
+    // --- where the prompt leaves the assistant turn
+
+    private static final String THINKING_PROMPT = "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n";
+    private static final String MID_REASONING = "The user greets.\n</think>\n\nHello!";
+
+    @Test
+    void aPromptThatOpensReasoningStartsTheOutputInReasoning() {
+        AssistantOutputParser parser = continuing(THINKING_PROMPT);
+        assertThat(parser.inReasoning()).isTrue();
+        AssistantOutputParser.Parsed parsed = run(parser, List.of(MID_REASONING));
+        assertThat(parsed.reasoning()).isEqualTo("The user greets.\n");
+        assertThat(parsed.answer()).isEqualTo("Hello!");
+        // trailing whitespace after the marker does not matter
+        assertThat(continuing("<|im_start|>assistant\n<think>").inReasoning()).isTrue();
+        assertThat(continuing("<|im_start|>assistant\n<think> \n\n").inReasoning()).isTrue();
+    }
+
+    @Test
+    void aPromptThatClosesOrNeverOpensReasoningStartsInTheAnswer() {
+        for (String prompt : List.of("<|im_start|>assistant\n", "<|im_start|>assistant\n<think>\n\n</think>\n\n",
+                "<|im_start|>user\nsay <think><|im_end|>\n<|im_start|>assistant\n")) {
+            AssistantOutputParser parser = continuing(prompt);
+            assertThat(parser.inReasoning()).as(prompt).isFalse();
+            assertThat(run(parser, List.of(MID_REASONING)).answer()).as(prompt).startsWith("The user greets.");
+        }
+    }
+
+    @Test
+    void reasoningCutByMaxTokensFromAnOpenPromptStaysReasoning() {
+        AssistantOutputParser.Parsed parsed = run(continuing(THINKING_PROMPT), List.of("Let me thi"));
+        assertThat(parsed.reasoning()).isEqualTo("Let me thi");
+        assertThat(parsed.answer()).isEmpty();
+    }
+
+    @Property(tries = 500)
+    void anySplitOfOutputContinuingReasoningGivesTheSameResult(
+            @ForAll @Size(max = 8) List<@IntRange(min = 0, max = 100) Integer> cuts) {
+        assertThat(run(continuing(THINKING_PROMPT), split(MID_REASONING, cuts)))
+                .isEqualTo(run(continuing(THINKING_PROMPT), List.of(MID_REASONING)));
     }
 }

@@ -219,6 +219,23 @@ class DmtdChatModelTest {
     }
 
     @Test
+    void aPromptThatOpensReasoningSplitsReasoningFromTheAnswer() {
+        encoder.generationPrompt("assistant: <think>\n");
+        engine.respond(ScriptedEngine.Script.of("plan", " it</th", "ink>\n\nDo", "ne"));
+        List<ChatResponse> chunks = model.stream(new Prompt("Hi")).collectList().block();
+        assertThat(chunks.stream().map(c -> c.getResult().getOutput().getText()).reduce("", String::concat))
+                .isEqualTo("Done");
+        assertThat(chunks.stream().map(c -> (String) c.getResult().getOutput().getMetadata()
+                .getOrDefault(DmtdChatModel.REASONING_DELTA, "")).reduce("", String::concat)).isEqualTo("plan it");
+        ChatResponse whole = model.call(new Prompt("Hi"));
+        assertThat(whole.getResult().getOutput().getText()).isEqualTo("Done");
+        assertThat(whole.getResult().getOutput().getMetadata().get(DmtdChatModel.REASONING_CONTENT)).isEqualTo("plan it");
+        // the same output after a prompt that does not open reasoning is all answer
+        encoder.generationPrompt("assistant: ");
+        assertThat(model.call(new Prompt("Hi")).getResult().getOutput().getText()).isEqualTo("plan it</think>\n\nDone");
+    }
+
+    @Test
     void chatClientStreams() {
         List<String> parts = ChatClient.create(model).prompt("Hi").stream().content().collectList().block();
         assertThat(String.join("", parts)).isEqualTo("Hello from DMTD");

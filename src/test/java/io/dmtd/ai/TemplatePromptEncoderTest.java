@@ -12,6 +12,8 @@ import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.tool.definition.ToolDefinition;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.util.List;
 
@@ -60,5 +62,34 @@ class TemplatePromptEncoderTest {
                 .contains("<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>")
                 .contains("<tool_response>\nsunny\n</tool_response>")
                 .endsWith("<|im_start|>assistant\n");
+    }
+
+    private static AssistantOutputParser continuing(String rendered) {
+        return AssistantOutputParser.continuing(rendered, JsonMapper.shared(), () -> "call_1");
+    }
+
+    /** The tiny model's template made a Qwen3 "thinking" one: the generation prompt opens {@code <think>}. */
+    private static TemplatePromptEncoder thinkingEncoder() throws Exception {
+        JsonNode config = JsonMapper.shared().readTree(TinyModel.folder()
+                .resolve(ChatTemplate.TOKENIZER_CONFIG_FILE).toFile());
+        String committed = config.get("chat_template").stringValue();
+        String closeEmpty = "{{- '<think>\\n\\n</think>\\n\\n' }}";
+        assertThat(committed).contains(closeEmpty);
+        String thinking = committed.replace(closeEmpty, closeEmpty + "{%- else %}{{- '<think>\\n' }}");
+        return new TemplatePromptEncoder(new ChatTemplate(thinking, null, "<|im_end|>"), tokenizer);
+    }
+
+    @Test
+    void theParserStartsInReasoningWhereTheGenerationPromptOpensIt() throws Exception {
+        List<Message> messages = List.of(new UserMessage("Hi"));
+        for (Boolean thinking : new Boolean[]{null, true, false}) {
+            assertThat(continuing(encoder.render(messages, List.of(), thinking)).inReasoning()).as("%s", thinking)
+                    .isFalse();
+        }
+        TemplatePromptEncoder thinkingEncoder = thinkingEncoder();
+        String opened = thinkingEncoder.render(messages, List.of(), true);
+        assertThat(opened).endsWith("<|im_start|>assistant\n<think>\n");
+        assertThat(continuing(opened).inReasoning()).isTrue();
+        assertThat(continuing(thinkingEncoder.render(messages, List.of(), false)).inReasoning()).isFalse();
     }
 }

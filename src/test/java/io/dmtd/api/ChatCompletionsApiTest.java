@@ -138,6 +138,19 @@ class ChatCompletionsApiTest {
         assertThat(ScriptedEngine.promptText(engine.requests().getLast())).contains("get_weather=sunny");
     }
 
+    @Test
+    void aGenerationPromptThatOpensReasoningSplitsReasoningContent() {
+        encoder.generationPrompt("assistant: <think>\n");
+        try {
+            engine.respond(ScriptedEngine.Script.of("weigh it", "</think>\n\n", "Hello"));
+            post(HELLO).expectStatus().isOk().expectBody()
+                    .jsonPath("$.choices[0].message.content").isEqualTo("Hello")
+                    .jsonPath("$.choices[0].message.reasoning_content").isEqualTo("weigh it");
+        } finally {
+            encoder.generationPrompt("");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "{not json|",
