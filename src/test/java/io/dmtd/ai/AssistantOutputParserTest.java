@@ -146,4 +146,83 @@ class AssistantOutputParserTest {
         assertThat(run(continuing(THINKING_PROMPT), split(MID_REASONING, cuts)))
                 .isEqualTo(run(continuing(THINKING_PROMPT), List.of(MID_REASONING)));
     }
+
+    // --- forced tool calls
+
+    @Test
+    void aForcedCallOpensTheTemplatesToolCallAndTheModelWritesTheRest() {
+        AssistantOutputParser parser = parser();
+        assertThat(parser.forceToolCall(null)).isEqualTo("<tool_call>\n");
+        AssistantOutputParser.Parsed parsed = run(parser,
+                List.of("{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"));
+        assertThat(parsed.toolCalls()).containsExactly(
+                new AssistantMessage.ToolCall("call_0", "function", "get_weather", "{\"city\":\"Paris\"}"));
+        assertThat(parsed.answer()).isEmpty();
+    }
+
+    @Test
+    void aForcedNamedCallAlsoWritesTheNameAndTheArgumentsKey() {
+        AssistantOutputParser parser = parser();
+        assertThat(parser.forceToolCall("get_weather"))
+                .isEqualTo("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ");
+        AssistantOutputParser.Parsed parsed = run(parser, List.of("{\"city\": ", "\"Paris\"}}\n</tool", "_call>"));
+        assertThat(parsed.toolCalls()).containsExactly(
+                new AssistantMessage.ToolCall("call_0", "function", "get_weather", "{\"city\":\"Paris\"}"));
+        assertThat(parsed.answer()).isEmpty();
+    }
+
+    @Test
+    void aForcedNamedCallIsACallWhateverTheModelWrites() {
+        // arguments: the first JSON value written, else the raw text less the call's closing brace, else {}
+        for (var written : List.of(List.of("{\"city\": \"Oslo\"} and then some", "{\"city\":\"Oslo\"}"),
+                List.of("143", "143"), List.of("Oslo}\n</tool_call>", "Oslo"), List.of("", "{}"),
+                List.of("{\"city\": \"Os", "{\"city\": \"Os"))) {
+            AssistantOutputParser parser = parser();
+            parser.forceToolCall("get_weather");
+            AssistantOutputParser.Parsed parsed = run(parser, List.of(written.get(0)));
+            assertThat(parsed.toolCalls()).as(written.get(0)).containsExactly(
+                    new AssistantMessage.ToolCall("call_0", "function", "get_weather", written.get(1)));
+            assertThat(parsed.answer()).as(written.get(0)).isEmpty();
+        }
+    }
+
+    @Test
+    void aForcedUnnamedCallThatDoesNotParseIsTheModelsTextWithoutTheForcedOpening() {
+        AssistantOutputParser parser = parser();
+        parser.forceToolCall(null);
+        AssistantOutputParser.Parsed parsed = run(parser, List.of("143"));
+        assertThat(parsed.toolCalls()).isEmpty();
+        assertThat(parsed.answer()).isEqualTo("143");
+    }
+
+    @Test
+    void onlyTheFirstCallIsForced() {
+        AssistantOutputParser parser = parser();
+        parser.forceToolCall("f");
+        AssistantOutputParser.Parsed parsed = run(parser,
+                List.of("{}}\n</tool_call>\n<tool_call>\n{\"name\": \"g\", \"arguments\": {}}\n</tool_call>",
+                        "<tool_call>oops</tool_call>"));
+        assertThat(parsed.toolCalls()).extracting(AssistantMessage.ToolCall::name).containsExactly("f", "g");
+        assertThat(parsed.answer()).isEqualTo("<tool_call>oops</tool_call>");
+    }
+
+    @Test
+    void aForcedCallAfterAnOpenReasoningBlockClosesItEmpty() {
+        AssistantOutputParser parser = continuing(THINKING_PROMPT);
+        String forced = parser.forceToolCall("f");
+        assertThat(THINKING_PROMPT + forced).endsWith(
+                "<|im_start|>assistant\n<think>\n\n</think>\n\n<tool_call>\n{\"name\": \"f\", \"arguments\": ");
+        assertThat(parser.inReasoning()).isFalse();
+        AssistantOutputParser.Parsed parsed = run(parser, List.of("{\"x\": 1}}\n</tool_call>"));
+        assertThat(parsed.reasoning()).isEmpty();
+        assertThat(parsed.toolCalls()).extracting(AssistantMessage.ToolCall::arguments).containsExactly("{\"x\":1}");
+    }
+
+    @Test
+    void aCallCanOnlyBeForcedBeforeTheOutput() {
+        AssistantOutputParser parser = parser();
+        parser.feed("Hi");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parser.forceToolCall(null))
+                .isInstanceOf(IllegalStateException.class);
+    }
 }

@@ -68,6 +68,23 @@ class TemplatePromptEncoderTest {
         return AssistantOutputParser.continuing(rendered, JsonMapper.shared(), () -> "call_1");
     }
 
+    @Test
+    void aForcedToolCallOpensTheCallTheWayTheTemplateWritesOne() {
+        List<Message> history = List.of(new UserMessage("Weather in Paris?"),
+                AssistantMessage.builder().content("").toolCalls(List.of(new AssistantMessage.ToolCall(
+                        "call_1", "function", "weather", "{\"city\": \"Paris\"}"))).build());
+        String rendered = encoder.render(history, List.of(), null);
+        String named = continuing("").forceToolCall("weather");
+        String unnamed = continuing("").forceToolCall(null);
+        assertThat(rendered).contains("<|im_start|>assistant\n" + named + "{\"city\": \"Paris\"}}\n</tool_call>")
+                .contains("<|im_start|>assistant\n" + unnamed + "{\"name\": \"weather\"");
+        // The forced opening is tokenized with the prompt: <tool_call> stays one special token.
+        String prompt = encoder.render(List.of(new UserMessage("Weather in Paris?")), List.of(), null) + named;
+        int[] ids = encoder.tokenize(prompt);
+        assertThat(tokenizer.decode(ids)).isEqualTo(prompt);
+        assertThat(ids).contains(tokenizer.tokenId("<tool_call>").orElseThrow());
+    }
+
     /** The tiny model's template made a Qwen3 "thinking" one: the generation prompt opens {@code <think>}. */
     private static TemplatePromptEncoder thinkingEncoder() throws Exception {
         JsonNode config = JsonMapper.shared().readTree(TinyModel.folder()
@@ -91,5 +108,8 @@ class TemplatePromptEncoderTest {
         assertThat(opened).endsWith("<|im_start|>assistant\n<think>\n");
         assertThat(continuing(opened).inReasoning()).isTrue();
         assertThat(continuing(thinkingEncoder.render(messages, List.of(), false)).inReasoning()).isFalse();
+        // A forced call closes the opened block empty: the prompt the template renders with thinking off.
+        assertThat(opened + continuing(opened).forceToolCall(null))
+                .isEqualTo(encoder.render(messages, List.of(), false) + "<tool_call>\n");
     }
 }
