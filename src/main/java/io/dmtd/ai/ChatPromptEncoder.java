@@ -10,6 +10,8 @@ import java.util.List;
 /**
  * Renders a conversation through the model's chat template and tokenizes it. The real implementation
  * (chat template + tokenizer) lives in {@code io.dmtd.text}; this package only depends on this contract.
+ * Rendering and tokenizing are apart so that the chat model can read the rendered prompt (does it open a
+ * reasoning block?) and continue it (a forced tool call) before tokenizing.
  */
 public interface ChatPromptEncoder {
 
@@ -18,9 +20,17 @@ public interface ChatPromptEncoder {
      * @param tools          tools the model may call; empty when none
      * @param enableThinking whether the template should let the model reason before answering; null leaves the
      *                       template's own default (the variable is then undefined, as in Hugging Face)
-     * @return the prompt token ids, ending with the generation prompt of the assistant turn
+     * @return the prompt text, ending with the generation prompt of the assistant turn
      */
-    int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking);
+    String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking);
+
+    /** Token ids of a rendered prompt (special tokens such as {@code <|im_start|>} included). */
+    int[] tokenize(String text);
+
+    /** {@link #render} then {@link #tokenize}. */
+    default int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
+        return tokenize(render(messages, tools, enableThinking));
+    }
 
     /** Tokens the rendered prompt takes; used for limits and usage. */
     default int countTokens(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {

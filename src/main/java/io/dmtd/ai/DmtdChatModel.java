@@ -9,6 +9,7 @@ import io.dmtd.sampling.SamplingParams;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.ai.chat.messages.AssistantMessage;
@@ -43,6 +44,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@value #REASONING_CONTENT}), tool calls, usage, finish reason and the DMTD statistics (response metadata
  * {@value #STATISTICS}). Tool execution is left to the caller (Spring AI 2's {@code ToolCallingAdvisor} in
  * {@code ChatClient}, or the HTTP client).
+ *
+ * <p>A {@link ToolChoice} that forces a call ({@code required}, or a named function) is enforced by writing
+ * the opening of the template's tool call for the model ({@link AssistantOutputParser#forceToolCall}): the
+ * prompt is continued with it before tokenizing, and the parser reads it as the model's own output. With
+ * {@code required} and a single tool, the opening names that tool. A forced call leaves no room to reason:
+ * the opening follows the template's generation prompt (after its empty think block when thinking is off),
+ * and a reasoning block the template opened is closed empty first. The choice holds for every request it
+ * is set on, including the follow-up rounds of a tool-calling loop.
  */
 public final class DmtdChatModel implements ChatModel {
 
@@ -150,13 +159,19 @@ public final class DmtdChatModel implements ChatModel {
     private Flux<ChatResponse> generate(Prompt prompt) {
         return Flux.defer(() -> {
             DmtdChatOptions options = (DmtdChatOptions) prompt.getOptions();
-            List<ToolDefinition> tools = toolCallingManager.resolveToolDefinitions(options);
-            int[] promptTokens = encoder.encode(prompt.getInstructions(), tools, options.getEnableThinking());
+            ToolChoice choice = options.getToolChoice() != null ? options.getToolChoice() : ToolChoice.AUTO;
+            List<ToolDefinition> tools = choice.mode() == ToolChoice.Mode.NONE ? List.of()
+                    : toolCallingManager.resolveToolDefinitions(options);
+            String rendered = encoder.render(prompt.getInstructions(), tools, options.getEnableThinking());
+            AssistantOutputParser parser = AssistantOutputParser.continuing(rendered, json,
+                    () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
+            if (choice.forcesCall()) {
+                rendered += parser.forceToolCall(forcedFunction(choice, tools));
+            }
+            int[] promptTokens = encoder.tokenize(rendered);
             EngineInfo info = guard.engine().info();
             GenerationRequest request = toEngineRequest(promptTokens, options, info);
             String modelId = options.getModel() != null ? options.getModel() : info.modelId();
-            AssistantOutputParser parser = new AssistantOutputParser(json,
-                    () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
             StringBuilder reasoningSoFar = new StringBuilder();
             log.debug("request {}: {} prompt tokens, max {} new, tau {}", request.requestId(), promptTokens.length,
                     request.maxNewTokens(), request.tau());
@@ -173,6 +188,24 @@ public final class DmtdChatModel implements ChatModel {
                 }
             });
         });
+    }
+
+    /**
+     * The function a forced tool call must name, or null when the model picks: the named one, or the only
+     * tool when {@code required} leaves one to pick from.
+     */
+    private static @Nullable String forcedFunction(ToolChoice choice, List<ToolDefinition> tools) {
+        if (tools.isEmpty()) {
+            throw new InvalidChatRequestException("toolChoice", "toolChoice " + choice + " needs tools");
+        }
+        if (choice.mode() == ToolChoice.Mode.REQUIRED) {
+            return tools.size() == 1 ? tools.getFirst().name() : null;
+        }
+        if (tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
+            throw new InvalidChatRequestException("toolChoice", "toolChoice names '" + choice.function()
+                    + "', which is not one of the tools");
+        }
+        return choice.function();
     }
 
     private GenerationRequest toEngineRequest(int[] promptTokens, DmtdChatOptions options, EngineInfo info) {

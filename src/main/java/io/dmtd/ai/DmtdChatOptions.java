@@ -12,7 +12,8 @@ import java.util.Objects;
 
 /**
  * Chat options of the DMTD model: the portable {@link ChatOptions} and tool options, plus the DMTD cycle
- * length {@code tau}, the sampling knobs the engine has beyond the portable ones, and Qwen3 thinking.
+ * length {@code tau}, the sampling knobs the engine has beyond the portable ones, Qwen3 thinking and the
+ * {@link ToolChoice} (Spring AI 2.0 has no portable tool choice).
  * Immutable; change through {@link #mutate()}.
  */
 public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
@@ -22,6 +23,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
     private final @Nullable Double minP;
     private final @Nullable Double repetitionPenalty;
     private final @Nullable Boolean enableThinking;
+    private final @Nullable ToolChoice toolChoice;
 
     private DmtdChatOptions(@Nullable List<ToolCallback> toolCallbacks, @Nullable Map<String, Object> toolContext,
             @Nullable String model, @Nullable Double frequencyPenalty, @Nullable Integer maxTokens,
@@ -34,6 +36,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         this.minP = extras.minP;
         this.repetitionPenalty = extras.repetitionPenalty;
         this.enableThinking = extras.enableThinking;
+        this.toolChoice = extras.toolChoice;
     }
 
     public static Builder builder() {
@@ -68,7 +71,8 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                     .seed(firstSet(dmtd.seed, defaults.seed))
                     .minP(firstSet(dmtd.minP, defaults.minP))
                     .repetitionPenalty(firstSet(dmtd.repetitionPenalty, defaults.repetitionPenalty))
-                    .enableThinking(firstSet(dmtd.enableThinking, defaults.enableThinking));
+                    .enableThinking(firstSet(dmtd.enableThinking, defaults.enableThinking))
+                    .toolChoice(firstSet(dmtd.toolChoice, defaults.toolChoice));
         }
         return merged.build();
     }
@@ -99,6 +103,11 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         return enableThinking;
     }
 
+    /** Whether the model may, must or must not call a tool; null = {@link ToolChoice#AUTO}. */
+    public @Nullable ToolChoice getToolChoice() {
+        return toolChoice;
+    }
+
     @Override
     public Builder mutate() {
         Builder b = builder();
@@ -106,7 +115,8 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                 .presencePenalty(getPresencePenalty()).stopSequences(getStopSequences())
                 .temperature(getTemperature()).topK(getTopK()).topP(getTopP())
                 .toolCallbacks(getToolCallbacks()).toolContext(getToolContext());
-        return b.tau(tau).seed(seed).minP(minP).repetitionPenalty(repetitionPenalty).enableThinking(enableThinking);
+        return b.tau(tau).seed(seed).minP(minP).repetitionPenalty(repetitionPenalty).enableThinking(enableThinking)
+                .toolChoice(toolChoice);
     }
 
     @Override
@@ -114,19 +124,20 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         return o instanceof DmtdChatOptions that && super.equals(o) && Objects.equals(tau, that.tau)
                 && Objects.equals(seed, that.seed) && Objects.equals(minP, that.minP)
                 && Objects.equals(repetitionPenalty, that.repetitionPenalty)
-                && Objects.equals(enableThinking, that.enableThinking);
+                && Objects.equals(enableThinking, that.enableThinking)
+                && Objects.equals(toolChoice, that.toolChoice);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), tau, seed, minP, repetitionPenalty, enableThinking);
+        return Objects.hash(super.hashCode(), tau, seed, minP, repetitionPenalty, enableThinking, toolChoice);
     }
 
     @Override
     public String toString() {
         return "DmtdChatOptions{model=" + getModel() + ", temperature=" + getTemperature() + ", topP=" + getTopP()
                 + ", topK=" + getTopK() + ", minP=" + minP + ", maxTokens=" + getMaxTokens() + ", tau=" + tau
-                + ", seed=" + seed + ", enableThinking=" + enableThinking + "}";
+                + ", seed=" + seed + ", enableThinking=" + enableThinking + ", toolChoice=" + toolChoice + "}";
     }
 
     public static final class Builder extends DefaultToolCallingChatOptions.Builder<Builder> {
@@ -136,6 +147,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         private @Nullable Double minP;
         private @Nullable Double repetitionPenalty;
         private @Nullable Boolean enableThinking;
+        private @Nullable ToolChoice toolChoice;
 
         public Builder tau(@Nullable Integer tau) {
             this.tau = tau;
@@ -162,6 +174,11 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
             return this;
         }
 
+        public Builder toolChoice(@Nullable ToolChoice toolChoice) {
+            this.toolChoice = toolChoice;
+            return this;
+        }
+
         /** Unlike {@link #toolContext(Map)}, which adds, this sets the whole context. */
         Builder replaceToolContext(@Nullable Map<String, Object> context) {
             this.toolContext = context == null ? null : new java.util.HashMap<>(context);
@@ -182,6 +199,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                 minP = firstSet(that.minP, minP);
                 repetitionPenalty = firstSet(that.repetitionPenalty, repetitionPenalty);
                 enableThinking = firstSet(that.enableThinking, enableThinking);
+                toolChoice = firstSet(that.toolChoice, toolChoice);
             }
             return this;
         }

@@ -28,11 +28,12 @@ public final class TemplatePromptEncoder implements ChatPromptEncoder {
     }
 
     @Override
-    public int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
-        return tokenizer.encode(render(messages, tools, enableThinking));
+    public int[] tokenize(String text) {
+        return tokenizer.encode(text);
     }
 
-    String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
+    @Override
+    public String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         ChatTemplateOptions options = ChatTemplateOptions.forGeneration().withEnableThinking(enableThinking);
         if (!tools.isEmpty()) {
             options = options.withTools(tools.stream()

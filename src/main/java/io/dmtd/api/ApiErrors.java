@@ -31,7 +31,8 @@ public final class ApiErrors {
     private static final Map<String, String> FIELD_NAMES = Map.of(
             "maxTokens", "max_tokens", "topP", "top_p", "topK", "top_k", "minP", "min_p",
             "repetitionPenalty", "repetition_penalty", "frequencyPenalty", "frequency_penalty",
-            "presencePenalty", "presence_penalty", "tau", "dmtd_tau", "temperature", "temperature");
+            "presencePenalty", "presence_penalty", "tau", "dmtd_tau", "temperature", "temperature",
+            "toolChoice", "tool_choice");
 
     private final EngineGuard guard;
     private final ApiProperties properties;

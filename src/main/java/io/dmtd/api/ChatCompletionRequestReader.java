@@ -2,6 +2,7 @@ package io.dmtd.api;
 
 import io.dmtd.ai.DmtdChatOptions;
 import io.dmtd.ai.DmtdChatProperties;
+import io.dmtd.ai.ToolChoice;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.SystemMessage;
@@ -103,8 +104,12 @@ public final class ChatCompletionRequestReader {
                 .seed(optionalLong(root, "seed"))
                 .enableThinking(readEnableThinking(root));
         List<ToolCallback> tools = readTools(root.get("tools"));
-        if (!"none".equals(readToolChoice(root.get("tool_choice"), tools)) && !tools.isEmpty()) {
+        ToolChoice toolChoice = readToolChoice(root.get("tool_choice"), tools);
+        if (toolChoice.mode() != ToolChoice.Mode.NONE && !tools.isEmpty()) {
             options.toolCallbacks(tools);
+        }
+        if (toolChoice.forcesCall()) {
+            options.toolChoice(toolChoice);
         }
         return new ChatCompletionRequest(List.copyOf(messages), options.build(), stream, includeUsage);
     }
@@ -280,27 +285,43 @@ public final class ChatCompletionRequestReader {
         return tools;
     }
 
-    /** "none", "auto" or "required"; a named function must be one of the tools. */
-    private static String readToolChoice(JsonNode node, List<ToolCallback> tools) {
+    /**
+     * "none", "auto", "required" or {@code {"type": "function", "function": {"name": ...}}}; a forced call
+     * needs tools, and a named function must be one of them.
+     */
+    private static ToolChoice readToolChoice(JsonNode node, List<ToolCallback> tools) {
         if (!present(node)) {
-            return "auto";
+            return ToolChoice.AUTO;
         }
+        ToolChoice choice;
         if (node.isString()) {
-            String choice = node.stringValue();
-            if (!choice.equals("none") && !choice.equals("auto") && !choice.equals("required")) {
+            choice = switch (node.stringValue()) {
+                case "none" -> ToolChoice.NONE;
+                case "auto" -> ToolChoice.AUTO;
+                case "required" -> ToolChoice.REQUIRED;
+                default -> throw ApiException.invalid("tool_choice",
+                        "tool_choice must be none, auto, required or a function");
+            };
+        } else {
+            JsonNode function = node.isObject() ? node.get("function") : null;
+            if (function == null || !function.isObject()) {
                 throw ApiException.invalid("tool_choice", "tool_choice must be none, auto, required or a function");
             }
-            return choice;
+            JsonNode type = node.get("type");
+            if (present(type) && !(type.isString() && "function".equals(type.stringValue()))) {
+                throw ApiException.invalid("tool_choice.type", "tool_choice.type must be \"function\"");
+            }
+            String name = requiredString(function, "name", "tool_choice.function.name");
+            if (tools.stream().noneMatch(t -> t.getToolDefinition().name().equals(name))) {
+                throw ApiException.invalid("tool_choice.function.name",
+                        "tool_choice names an undeclared tool '" + name + "'");
+            }
+            choice = ToolChoice.function(name);
         }
-        JsonNode function = node.isObject() ? node.get("function") : null;
-        if (function == null || !function.isObject()) {
-            throw ApiException.invalid("tool_choice", "tool_choice must be none, auto, required or a function");
+        if (choice.forcesCall() && tools.isEmpty()) {
+            throw ApiException.invalid("tool_choice", "tool_choice " + choice + " needs tools");
         }
-        String name = requiredString(function, "name", "tool_choice.function.name");
-        if (tools.stream().noneMatch(t -> t.getToolDefinition().name().equals(name))) {
-            throw ApiException.invalid("tool_choice.function.name", "tool_choice names an undeclared tool '" + name + "'");
-        }
-        return "required";
+        return choice;
     }
 
     private static List<String> readStop(JsonNode node) {

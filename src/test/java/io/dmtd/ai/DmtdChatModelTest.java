@@ -219,6 +219,126 @@ class DmtdChatModelTest {
     }
 
     @Test
+    void aPromptThatOpensReasoningSplitsReasoningFromTheAnswer() {
+        encoder.generationPrompt("assistant: <think>\n");
+        engine.respond(ScriptedEngine.Script.of("plan", " it</th", "ink>\n\nDo", "ne"));
+        List<ChatResponse> chunks = model.stream(new Prompt("Hi")).collectList().block();
+        assertThat(chunks.stream().map(c -> c.getResult().getOutput().getText()).reduce("", String::concat))
+                .isEqualTo("Done");
+        assertThat(chunks.stream().map(c -> (String) c.getResult().getOutput().getMetadata()
+                .getOrDefault(DmtdChatModel.REASONING_DELTA, "")).reduce("", String::concat)).isEqualTo("plan it");
+        ChatResponse whole = model.call(new Prompt("Hi"));
+        assertThat(whole.getResult().getOutput().getText()).isEqualTo("Done");
+        assertThat(whole.getResult().getOutput().getMetadata().get(DmtdChatModel.REASONING_CONTENT)).isEqualTo("plan it");
+        // the same output after a prompt that does not open reasoning is all answer
+        encoder.generationPrompt("assistant: ");
+        assertThat(model.call(new Prompt("Hi")).getResult().getOutput().getText()).isEqualTo("plan it</think>\n\nDone");
+    }
+
+    private static FunctionToolCallback<WeatherRequest, String> tool(String name) {
+        return FunctionToolCallback.builder(name, (WeatherRequest r) -> "sunny").description(name)
+                .inputType(WeatherRequest.class).build();
+    }
+
+    private static Prompt forcing(ToolChoice choice, FunctionToolCallback<?, ?>... tools) {
+        return new Prompt("Weather in Paris?", DmtdChatOptions.builder().toolCallbacks(List.of(tools))
+                .toolChoice(choice).build());
+    }
+
+    @Test
+    void aForcedToolCallIsAppendedToThePromptAndReadAsTheModels() {
+        engine.respond(ScriptedEngine.Script.of("{\"city\": \"Paris\"}}", "\n</tool_call>"));
+        ChatResponse response = model.call(forcing(ToolChoice.function("get_weather"), tool("get_weather"), tool("other")));
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast()))
+                .endsWith("user: Weather in Paris?\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ");
+        assertThat(response.getResult().getMetadata().getFinishReason()).isEqualTo("tool_calls");
+        assertThat(response.getResult().getOutput().getToolCalls()).singleElement().satisfies(call -> {
+            assertThat(call.name()).isEqualTo("get_weather");
+            assertThat(call.arguments()).isEqualTo("{\"city\":\"Paris\"}");
+        });
+        assertThat(response.getResult().getOutput().getText()).isEmpty();
+        // usage counts the forced tokens as prompt
+        assertThat(response.getMetadata().getUsage().getPromptTokens())
+                .isEqualTo(engine.requests().getLast().promptTokens().length);
+    }
+
+    @Test
+    void requiredOpensAToolCallAndNamesTheOnlyTool() {
+        engine.respond(ScriptedEngine.Script.of("{\"name\": \"other\", \"arguments\": {}}\n</tool_call>"));
+        ChatResponse response = model.call(forcing(ToolChoice.REQUIRED, tool("get_weather"), tool("other")));
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast())).endsWith("Paris?\n<tool_call>\n");
+        assertThat(response.getResult().getOutput().getToolCalls()).extracting(t -> t.name()).containsExactly("other");
+        assertThat(response.getResult().getMetadata().getFinishReason()).isEqualTo("tool_calls");
+
+        engine.respond(ScriptedEngine.Script.of("{}}\n</tool_call>"));
+        response = model.call(forcing(ToolChoice.REQUIRED, tool("get_weather")));
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast()))
+                .endsWith("Paris?\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ");
+        assertThat(response.getResult().getOutput().getToolCalls()).extracting(t -> t.name())
+                .containsExactly("get_weather");
+    }
+
+    @Test
+    void aForcedToolCallStreamsAsOneCallWithoutTheForcedText() {
+        engine.respond(ScriptedEngine.Script.of("{\"ci", "ty\": \"Paris\"}", "}\n</tool", "_call>"));
+        List<ChatResponse> chunks = model.stream(forcing(ToolChoice.function("get_weather"), tool("get_weather")))
+                .collectList().block();
+        assertThat(chunks.stream().map(c -> c.getResult().getOutput().getText()).reduce("", String::concat)).isEmpty();
+        assertThat(chunks.stream().flatMap(c -> c.getResult().getOutput().getToolCalls().stream()))
+                .extracting(t -> t.name() + " " + t.arguments()).containsExactly("get_weather {\"city\":\"Paris\"}");
+        assertThat(chunks.getLast().getResult().getMetadata().getFinishReason()).isEqualTo("tool_calls");
+    }
+
+    @Test
+    void aForcedToolCallAfterAnOpenReasoningBlockClosesItFirst() {
+        encoder.generationPrompt("assistant: <think>\n");
+        engine.respond(ScriptedEngine.Script.of("{}}\n</tool_call>"));
+        ChatResponse response = model.call(forcing(ToolChoice.function("get_weather"), tool("get_weather")));
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast())).endsWith(
+                "assistant: <think>\n\n</think>\n\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ");
+        assertThat(response.getResult().getOutput().getToolCalls()).hasSize(1);
+        assertThat(response.getResult().getOutput().getMetadata()).doesNotContainKey(DmtdChatModel.REASONING_CONTENT);
+    }
+
+    @Test
+    void autoAndNoneForceNothingAndNoneHidesTheTools() {
+        model.call(forcing(ToolChoice.AUTO, tool("get_weather")));
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast())).endsWith("Paris?\n")
+                .contains("tool: get_weather");
+        model.call(forcing(ToolChoice.NONE, tool("get_weather")));
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast())).endsWith("Paris?\n")
+                .doesNotContain("tool: get_weather");
+    }
+
+    @Test
+    void aForcedToolCallNeedsTheToolsItNames() {
+        assertThatThrownBy(() -> model.call(forcing(ToolChoice.REQUIRED)))
+                .isInstanceOfSatisfying(InvalidChatRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("toolChoice"));
+        assertThatThrownBy(() -> model.call(forcing(ToolChoice.function("nope"), tool("get_weather"))))
+                .isInstanceOfSatisfying(InvalidChatRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("toolChoice"));
+        assertThat(engine.requests()).isEmpty();
+    }
+
+    @Test
+    void toolChoiceIsCopiedMergedAndCombinedLikeTheOtherOptions() {
+        DmtdChatOptions defaults = DmtdChatOptions.builder().temperature(0.5).toolChoice(ToolChoice.REQUIRED).build();
+        assertThat(defaults.mutate().build()).isEqualTo(defaults);
+        assertThat(defaults.mutate().toolChoice(ToolChoice.NONE).build()).isNotEqualTo(defaults);
+        assertThat(DmtdChatOptions.merge(defaults, ChatOptions.builder().temperature(0.1).build()).getToolChoice())
+                .isEqualTo(ToolChoice.REQUIRED);
+        assertThat(DmtdChatOptions.merge(defaults, DmtdChatOptions.builder().toolChoice(ToolChoice.function("f")).build())
+                .getToolChoice()).isEqualTo(ToolChoice.function("f"));
+        assertThat(defaults.mutate().combineWith(DmtdChatOptions.builder().toolChoice(ToolChoice.AUTO)).build()
+                .getToolChoice()).isEqualTo(ToolChoice.AUTO);
+        assertThat(defaults.mutate().combineWith(DmtdChatOptions.builder()).build().getToolChoice())
+                .isEqualTo(ToolChoice.REQUIRED);
+        assertThatThrownBy(() -> new ToolChoice(ToolChoice.Mode.FUNCTION, null))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void chatClientStreams() {
         List<String> parts = ChatClient.create(model).prompt("Hi").stream().content().collectList().block();
         assertThat(String.join("", parts)).isEqualTo("Hello from DMTD");

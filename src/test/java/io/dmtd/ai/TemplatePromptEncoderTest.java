@@ -12,6 +12,8 @@ import org.springframework.ai.chat.messages.SystemMessage;
 import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.tool.definition.ToolDefinition;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import java.util.List;
 
@@ -60,5 +62,54 @@ class TemplatePromptEncoderTest {
                 .contains("<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>")
                 .contains("<tool_response>\nsunny\n</tool_response>")
                 .endsWith("<|im_start|>assistant\n");
+    }
+
+    private static AssistantOutputParser continuing(String rendered) {
+        return AssistantOutputParser.continuing(rendered, JsonMapper.shared(), () -> "call_1");
+    }
+
+    @Test
+    void aForcedToolCallOpensTheCallTheWayTheTemplateWritesOne() {
+        List<Message> history = List.of(new UserMessage("Weather in Paris?"),
+                AssistantMessage.builder().content("").toolCalls(List.of(new AssistantMessage.ToolCall(
+                        "call_1", "function", "weather", "{\"city\": \"Paris\"}"))).build());
+        String rendered = encoder.render(history, List.of(), null);
+        String named = continuing("").forceToolCall("weather");
+        String unnamed = continuing("").forceToolCall(null);
+        assertThat(rendered).contains("<|im_start|>assistant\n" + named + "{\"city\": \"Paris\"}}\n</tool_call>")
+                .contains("<|im_start|>assistant\n" + unnamed + "{\"name\": \"weather\"");
+        // The forced opening is tokenized with the prompt: <tool_call> stays one special token.
+        String prompt = encoder.render(List.of(new UserMessage("Weather in Paris?")), List.of(), null) + named;
+        int[] ids = encoder.tokenize(prompt);
+        assertThat(tokenizer.decode(ids)).isEqualTo(prompt);
+        assertThat(ids).contains(tokenizer.tokenId("<tool_call>").orElseThrow());
+    }
+
+    /** The tiny model's template made a Qwen3 "thinking" one: the generation prompt opens {@code <think>}. */
+    private static TemplatePromptEncoder thinkingEncoder() throws Exception {
+        JsonNode config = JsonMapper.shared().readTree(TinyModel.folder()
+                .resolve(ChatTemplate.TOKENIZER_CONFIG_FILE).toFile());
+        String committed = config.get("chat_template").stringValue();
+        String closeEmpty = "{{- '<think>\\n\\n</think>\\n\\n' }}";
+        assertThat(committed).contains(closeEmpty);
+        String thinking = committed.replace(closeEmpty, closeEmpty + "{%- else %}{{- '<think>\\n' }}");
+        return new TemplatePromptEncoder(new ChatTemplate(thinking, null, "<|im_end|>"), tokenizer);
+    }
+
+    @Test
+    void theParserStartsInReasoningWhereTheGenerationPromptOpensIt() throws Exception {
+        List<Message> messages = List.of(new UserMessage("Hi"));
+        for (Boolean thinking : new Boolean[]{null, true, false}) {
+            assertThat(continuing(encoder.render(messages, List.of(), thinking)).inReasoning()).as("%s", thinking)
+                    .isFalse();
+        }
+        TemplatePromptEncoder thinkingEncoder = thinkingEncoder();
+        String opened = thinkingEncoder.render(messages, List.of(), true);
+        assertThat(opened).endsWith("<|im_start|>assistant\n<think>\n");
+        assertThat(continuing(opened).inReasoning()).isTrue();
+        assertThat(continuing(thinkingEncoder.render(messages, List.of(), false)).inReasoning()).isFalse();
+        // A forced call closes the opened block empty: the prompt the template renders with thinking off.
+        assertThat(opened + continuing(opened).forceToolCall(null))
+                .isEqualTo(encoder.render(messages, List.of(), false) + "<tool_call>\n");
     }
 }

@@ -12,15 +12,17 @@ import java.util.List;
 
 /**
  * TEST DOUBLE of the chat template + tokenizer: one token per UTF-8 byte of a plain rendering
- * ({@code role: text} lines, tools and tool results included), so tests can read prompts back.
+ * ({@code role: text} lines, tools and tool results included), so tests can read prompts back. The rendering
+ * ends with {@link #generationPrompt(String)}, empty unless a test sets one (say {@code <think>\n}).
  */
 public final class Utf8PromptEncoder implements ChatPromptEncoder {
 
     private volatile List<ToolDefinition> lastTools = List.of();
     private volatile @Nullable Boolean lastEnableThinking;
+    private volatile String generationPrompt = "";
 
     @Override
-    public int[] encode(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
+    public String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         lastTools = List.copyOf(tools);
         lastEnableThinking = enableThinking;
         StringBuilder text = new StringBuilder();
@@ -40,12 +42,22 @@ public final class Utf8PromptEncoder implements ChatPromptEncoder {
             }
             text.append('\n');
         }
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        return text.append(generationPrompt).toString();
+    }
+
+    @Override
+    public int[] tokenize(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         int[] tokens = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             tokens[i] = bytes[i] & 0xff;
         }
         return tokens;
+    }
+
+    /** What the rendering ends with, like a template's generation prompt; "" to reset. */
+    public void generationPrompt(String text) {
+        generationPrompt = text;
     }
 
     public List<ToolDefinition> lastTools() {

@@ -138,6 +138,73 @@ class ChatCompletionsApiTest {
         assertThat(ScriptedEngine.promptText(engine.requests().getLast())).contains("get_weather=sunny");
     }
 
+    static final String TWO_TOOLS = """
+            "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}},
+                     {"type":"function","function":{"name":"get_time"}}]""";
+
+    @Test
+    void aNamedToolChoiceForcesACallToThatFunction() {
+        engine.respond(ScriptedEngine.Script.of("{\"city\": \"Oslo\"}}\n</tool_call>"));
+        post("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]," + TWO_TOOLS
+                + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}}")
+                .expectStatus().isOk().expectBody()
+                .jsonPath("$.choices[0].finish_reason").isEqualTo("tool_calls")
+                .jsonPath("$.choices[0].message.content").doesNotExist()
+                .jsonPath("$.choices[0].message.tool_calls.length()").isEqualTo(1)
+                .jsonPath("$.choices[0].message.tool_calls[0].function.name").isEqualTo("get_weather")
+                .jsonPath("$.choices[0].message.tool_calls[0].function.arguments").isEqualTo("{\"city\":\"Oslo\"}");
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast()))
+                .endsWith("user: Hi\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ");
+        assertThat(encoder.lastTools()).extracting(t -> t.name()).containsExactly("get_weather", "get_time");
+    }
+
+    @Test
+    void aNamedToolChoiceStreamsTheCallAndNoForcedText() {
+        engine.respond(ScriptedEngine.Script.of("{\"city\"", ": \"Oslo\"}}\n</tool", "_call>"));
+        String body = client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]," + TWO_TOOLS
+                        + ",\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_time\"}}}")
+                .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        List<String> events = List.of(body.split("\n\n"));
+        assertThat(events.getLast()).isEqualTo("data: [DONE]");
+        List<JsonNode> chunks = events.subList(0, events.size() - 1).stream()
+                .map(e -> JsonMapper.shared().readTree(e.substring(6))).toList();
+        assertThat(chunks).extracting(c -> c.at("/choices/0/delta/content").asString(""))
+                .allSatisfy(text -> assertThat(text).isEmpty());
+        assertThat(chunks).filteredOn(c -> c.at("/choices/0/delta/tool_calls").isArray())
+                .extracting(c -> c.at("/choices/0/delta/tool_calls/0/function/name").stringValue() + " "
+                        + c.at("/choices/0/delta/tool_calls/0/function/arguments").stringValue())
+                .containsExactly("get_time {\"city\":\"Oslo\"}");
+        assertThat(chunks.getLast().at("/choices/0/finish_reason").stringValue()).isEqualTo("tool_calls");
+    }
+
+    @Test
+    void requiredOpensAToolCallForTheModelToName() {
+        engine.respond(ScriptedEngine.Script.of("{\"name\": \"get_time\", \"arguments\": {}}\n</tool_call>"));
+        post("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]," + TWO_TOOLS + ",\"tool_choice\":\"required\"}")
+                .expectStatus().isOk().expectBody()
+                .jsonPath("$.choices[0].finish_reason").isEqualTo("tool_calls")
+                .jsonPath("$.choices[0].message.tool_calls[0].function.name").isEqualTo("get_time");
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast())).endsWith("user: Hi\n<tool_call>\n");
+        // none hides the tools and forces nothing
+        post("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]," + TWO_TOOLS + ",\"tool_choice\":\"none\"}")
+                .expectStatus().isOk();
+        assertThat(ScriptedEngine.promptText(engine.requests().getLast())).isEqualTo("user: Hi\n");
+    }
+
+    @Test
+    void aGenerationPromptThatOpensReasoningSplitsReasoningContent() {
+        encoder.generationPrompt("assistant: <think>\n");
+        try {
+            engine.respond(ScriptedEngine.Script.of("weigh it", "</think>\n\n", "Hello"));
+            post(HELLO).expectStatus().isOk().expectBody()
+                    .jsonPath("$.choices[0].message.content").isEqualTo("Hello")
+                    .jsonPath("$.choices[0].message.reasoning_content").isEqualTo("weigh it");
+        } finally {
+            encoder.generationPrompt("");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "{not json|",
@@ -161,6 +228,12 @@ class ChatCompletionsApiTest {
             "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"dmtd_tau\":99}|dmtd_tau",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\"}]}|tools[0].function",
             "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"always\"}|tool_choice",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":\"required\"}|tool_choice",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":{\"type\":\"function\"}}|tool_choice",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":{\"type\":\"function\",\"function\":{}}}|tool_choice.function.name",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"f\"}}}|tool_choice.function.name",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"g\"}}}|tool_choice.function.name",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"tool\",\"function\":{\"name\":\"f\"}}}|tool_choice.type",
             "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}|messages[0].tool_call_id"})
     void invalidInputIs400NamingTheField(String body, String param) {
         var spec = post(body).expectStatus().isBadRequest().expectBody()
