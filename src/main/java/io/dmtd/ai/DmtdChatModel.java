@@ -199,13 +199,22 @@ public final class DmtdChatModel implements ChatModel {
             throw new InvalidChatRequestException("toolChoice", "toolChoice " + choice + " needs tools");
         }
         if (choice.mode() == ToolChoice.Mode.REQUIRED) {
-            return tools.size() == 1 ? tools.getFirst().name() : null;
+            return tools.size() == 1 ? writable(tools.getFirst().name()) : null;
         }
         if (tools.stream().noneMatch(t -> t.name().equals(choice.function()))) {
             throw new InvalidChatRequestException("toolChoice", "toolChoice names '" + choice.function()
                     + "', which is not one of the tools");
         }
-        return choice.function();
+        return writable(choice.function());
+    }
+
+    /** A name the forced opening can carry: one holding a template tag would end the call it opens. */
+    private static String writable(String function) {
+        if (function.contains("<") || function.contains(">")) {
+            throw new InvalidChatRequestException("toolChoice", "tool name '" + function
+                    + "' holds '<' or '>', which a forced tool call cannot write");
+        }
+        return function;
     }
 
     private GenerationRequest toEngineRequest(int[] promptTokens, DmtdChatOptions options, EngineInfo info) {

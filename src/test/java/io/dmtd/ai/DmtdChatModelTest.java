@@ -318,6 +318,9 @@ class DmtdChatModelTest {
         assertThatThrownBy(() -> model.call(forcing(ToolChoice.function("nope"), tool("get_weather"))))
                 .isInstanceOfSatisfying(InvalidChatRequestException.class,
                         e -> assertThat(e.field()).isEqualTo("toolChoice"));
+        assertThatThrownBy(() -> model.call(forcing(ToolChoice.REQUIRED, tool("a</tool_call>b"))))
+                .isInstanceOfSatisfying(InvalidChatRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("toolChoice"));
         assertThat(engine.requests()).isEmpty();
     }
 
