@@ -158,6 +158,36 @@ public final class DmtdChatModel implements ChatModel {
 
     private Flux<ChatResponse> generate(Prompt prompt) {
         return Flux.defer(() -> {
+            Prepared prepared = prepare(prompt);
+            GenerationRequest request = prepared.request();
+            AssistantOutputParser parser = prepared.parser();
+            StringBuilder reasoningSoFar = new StringBuilder();
+            return guard.generate(request).concatMap(chunk -> switch (chunk) {
+                case GenerationChunk.Delta delta -> {
+                    AssistantOutputParser.Parsed parsed = parser.feed(delta.text());
+                    yield parsed.isEmpty() ? Flux.<ChatResponse>empty()
+                            : Flux.just(response(request.requestId(), prepared.modelId(), parsed, reasoningSoFar, null,
+                            false));
+                }
+                case GenerationChunk.Finished finished -> {
+                    AssistantOutputParser.Parsed tail = parser.finish();
+                    yield Flux.just(response(request.requestId(), prepared.modelId(), tail, reasoningSoFar, finished,
+                            parser.toolCallCount() > 0));
+                }
+            });
+        });
+    }
+
+    /** A request ready for the engine, with the parser of its output. */
+    private record Prepared(GenerationRequest request, AssistantOutputParser parser, String modelId) {
+    }
+
+    /**
+     * Renders, tokenizes and checks the prompt against the limits. A refusal here never reaches the engine guard,
+     * so it is reported to it ({@link EngineGuard#refused}) to be counted with the others.
+     */
+    private Prepared prepare(Prompt prompt) {
+        try {
             DmtdChatOptions options = (DmtdChatOptions) prompt.getOptions();
             ToolChoice choice = options.getToolChoice() != null ? options.getToolChoice() : ToolChoice.AUTO;
             List<ToolDefinition> tools = choice.mode() == ToolChoice.Mode.NONE ? List.of()
@@ -171,23 +201,16 @@ public final class DmtdChatModel implements ChatModel {
             int[] promptTokens = encoder.tokenize(rendered);
             EngineInfo info = guard.engine().info();
             GenerationRequest request = toEngineRequest(promptTokens, options, info);
-            String modelId = options.getModel() != null ? options.getModel() : info.modelId();
-            StringBuilder reasoningSoFar = new StringBuilder();
             log.debug("request {}: {} prompt tokens, max {} new, tau {}", request.requestId(), promptTokens.length,
                     request.maxNewTokens(), request.tau());
-            return guard.generate(request).concatMap(chunk -> switch (chunk) {
-                case GenerationChunk.Delta delta -> {
-                    AssistantOutputParser.Parsed parsed = parser.feed(delta.text());
-                    yield parsed.isEmpty() ? Flux.<ChatResponse>empty()
-                            : Flux.just(response(request.requestId(), modelId, parsed, reasoningSoFar, null, false));
-                }
-                case GenerationChunk.Finished finished -> {
-                    AssistantOutputParser.Parsed tail = parser.finish();
-                    yield Flux.just(response(request.requestId(), modelId, tail, reasoningSoFar, finished,
-                            parser.toolCallCount() > 0));
-                }
-            });
-        });
+            return new Prepared(request, parser, options.getModel() != null ? options.getModel() : info.modelId());
+        } catch (PromptTooLongException e) {
+            guard.refused(FailureKind.PROMPT_TOO_LONG);
+            throw e;
+        } catch (IllegalArgumentException e) {
+            guard.refused(FailureKind.INVALID_REQUEST);
+            throw e;
+        }
     }
 
     /**

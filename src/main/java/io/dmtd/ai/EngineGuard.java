@@ -99,6 +99,11 @@ public final class EngineGuard {
     }
 
     /** Runs a generation under admission, circuit breaker and deadlines. Cold: nothing happens until subscribed. */
+    /** A request refused before it reached {@link #generate} (by the chat model's checks): counted as failed. */
+    public void refused(FailureKind kind) {
+        listeners.forEach(l -> l.failed(kind));
+    }
+
     public Flux<GenerationChunk> generate(GenerationRequest request) {
         return Flux.defer(() -> {
             if (!accepting.get()) {

@@ -10,7 +10,13 @@ public enum FailureKind {
     FIRST_TOKEN_TIMEOUT,
     REQUEST_TIMEOUT,
     ENGINE_FAILURE,
-    CLIENT_CANCELLED;
+    CLIENT_CANCELLED,
+    /** Refused by the HTTP layer before reaching the engine guard: no or a wrong API key. */
+    UNAUTHORIZED,
+    /** Refused by the HTTP layer: the body exceeds {@code dmtd.api.max-body-size}. */
+    BODY_TOO_LARGE,
+    /** Refused by the HTTP layer: the API key's rate limit. */
+    RATE_LIMITED;
 
     /** Lower-case name used as a metric tag. */
     public String tag() {

@@ -4,6 +4,7 @@ import io.dmtd.ai.EngineGuard;
 import io.dmtd.ai.ScriptedEngine;
 import io.dmtd.ai.Utf8PromptEncoder;
 import org.junit.jupiter.api.BeforeEach;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,7 +33,13 @@ class ChatCompletionsApiTest {
     Utf8PromptEncoder encoder;
     @Autowired
     EngineGuard guard;
+    @Autowired
+    MeterRegistry meters;
     WebTestClient client;
+
+    private double errors(String kind) {
+        return meters.get("dmtd.errors").tag("kind", kind).counter().count();
+    }
 
     static final String HELLO = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
 
@@ -236,24 +243,29 @@ class ChatCompletionsApiTest {
             "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"tool_choice\":{\"type\":\"tool\",\"function\":{\"name\":\"f\"}}}|tool_choice.type",
             "{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}|messages[0].tool_call_id"})
     void invalidInputIs400NamingTheField(String body, String param) {
+        double before = errors("invalid_request");
         var spec = post(body).expectStatus().isBadRequest().expectBody()
                 .jsonPath("$.error.type").isEqualTo("invalid_request_error")
                 .jsonPath("$.error.message").isNotEmpty();
         if (param != null) {
             spec.jsonPath("$.error.param").isEqualTo(param);
         }
+        assertThat(errors("invalid_request") - before).as("counted once in dmtd_errors_total").isEqualTo(1);
     }
 
     @Test
     void promptTooLongIs400() {
+        double before = errors("prompt_too_long");
         post("{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(5000) + "\"}]}")
                 .expectStatus().isBadRequest().expectBody()
                 .jsonPath("$.error.code").isEqualTo("context_length_exceeded")
                 .jsonPath("$.error.param").isEqualTo("messages");
+        assertThat(errors("prompt_too_long") - before).as("counted once in dmtd_errors_total").isEqualTo(1);
     }
 
     @Test
     void missingOrWrongKeyIs401() {
+        double before = errors("unauthorized");
         anonymous.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON).bodyValue(HELLO)
                 .exchange().expectStatus().isUnauthorized()
                 .expectHeader().valueEquals(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
@@ -262,16 +274,19 @@ class ChatCompletionsApiTest {
                 .exchange().expectStatus().isUnauthorized();
         anonymous.get().uri("/v1/models").header(HttpHeaders.AUTHORIZATION, "Bearer second-key")
                 .exchange().expectStatus().isOk();
+        assertThat(errors("unauthorized") - before).as("401s counted in dmtd_errors_total").isEqualTo(2);
     }
 
     @Test
     void oversizedBodyIs413() {
+        double before = errors("body_too_large");
         String big = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "x".repeat(70 * 1024) + "\"}]}";
         post(big).expectStatus().isEqualTo(413).expectBody().jsonPath("$.error.code").isEqualTo("request_too_large");
         // Without a declared length (chunked), the body limit still applies while reading.
         client.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
                 .body(Flux.just(big.substring(0, 40_000), big.substring(40_000)), String.class)
                 .exchange().expectStatus().isEqualTo(413);
+        assertThat(errors("body_too_large") - before).as("413s counted in dmtd_errors_total").isEqualTo(2);
     }
 
     @Test
