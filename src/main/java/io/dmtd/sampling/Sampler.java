@@ -197,14 +197,17 @@ public final class Sampler {
             exponentiate(count, max);
             return applyMinP(params.topP() < 1.0 ? nucleus(count, sumWeights(count)) : count);
         }
+        if (params.topP() < 1.0) {
+            return applyMinP(nucleusOfVocabulary(max));
+        }
+        if (params.minP() > 0) {
+            return aboveMinP(max);
+        }
         for (int i = 0; i < vocabularySize; i++) {
             candidates[i] = i;
         }
         exponentiate(vocabularySize, max);
-        if (params.topP() < 1.0) {
-            return applyMinP(nucleusByBuckets(vocabularySize, max, sumWeights(vocabularySize)));
-        }
-        return applyMinP(vocabularySize);
+        return vocabularySize;
     }
 
     /** Divides the logits by the temperature; returns the maximum, NaN when any logit is NaN. */
@@ -235,6 +238,48 @@ public final class Sampler {
             int token = candidates[i];
             weights[token] = (float) Math.exp(logits[token] - max);
         }
+    }
+
+    /**
+     * Top-p over the whole vocabulary without exponentiating all of it exactly. The nucleus is decided on
+     * {@link FastExp} weights, each within 3e-11 of the exact weight before both are rounded to float (the sum
+     * within 3e-11 too), so it is the nucleus of the exact weights up to float rounding; only its tokens then get
+     * their exact weights, those the draw uses. Tokens more than {@code cut} below the maximum weigh under
+     * (1 - p) Z / (4 V) each and so under (1 - p) Z / 4 together: the tokens above them hold more than p, so none of
+     * them can be in the nucleus, and only the tokens above the cut (in whole buckets) are bucketed.
+     */
+    private int nucleusOfVocabulary(float max) {
+        double normaliser = FastExp.weigh(logits, vocabularySize, max, weights);
+        double cut = Math.log(4.0 * vocabularySize / ((1 - params.topP()) * normaliser));
+        // A token in a bucket that reaches the cut lies less than cut + 1/64 below the maximum; the second 1/64
+        // covers rounding the bound to float.
+        int count = collectAtLeast(max, (float) -(cut + 2.0 / BUCKETS_PER_UNIT));
+        int kept = nucleusByBuckets(count, max, normaliser);
+        exponentiate(kept, max);
+        return kept;
+    }
+
+    /**
+     * Min-p over the whole vocabulary without exponentiating all of it: the top weight is exp(0) = 1, so a token
+     * stays iff (float) exp(d) >= min_p with d = logit - max, the test {@link #applyMinP} makes. That test can only
+     * pass for d >= ln(min_p) - 2.4e-7 (float and exp rounding), so tokens below ln(min_p) - 1e-3 are dropped
+     * before any exp; the rest get exactly the old test, so the kept set and its weights are unchanged.
+     */
+    private int aboveMinP(float max) {
+        int count = collectAtLeast(max, (float) (Math.log(params.minP()) - 1e-3));
+        exponentiate(count, max);
+        return applyMinP(count);
+    }
+
+    /** Puts the tokens with logit - max >= lowest into candidates, in index order; returns how many. */
+    private int collectAtLeast(float max, float lowest) {
+        int count = 0;
+        for (int i = 0; i < vocabularySize; i++) {
+            if (logits[i] - max >= lowest) {
+                candidates[count++] = i;
+            }
+        }
+        return count;
     }
 
     /**
