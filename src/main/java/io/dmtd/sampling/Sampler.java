@@ -402,10 +402,13 @@ public final class Sampler {
         for (int i = k / 2 - 1; i >= 0; i--) {
             siftDown(i, k);
         }
+        // A later token beats the heap's worst only by a greater logit (a tie goes to the lower index, already in).
+        float worstLogit = logits[candidates[0]];
         for (int token = k; token < vocabularySize; token++) {
-            if (better(token, candidates[0])) {
+            if (logits[token] > worstLogit) {
                 candidates[0] = token;
                 siftDown(0, k);
+                worstLogit = logits[candidates[0]];
             }
         }
         // Heap sort: repeatedly move the worst to the end, leaving the best first.
