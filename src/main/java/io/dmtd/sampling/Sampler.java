@@ -6,8 +6,10 @@ import java.util.Arrays;
 
 /**
  * Chooses tokens for one request: penalties, then temperature, top-k, top-p, min-p, then a draw from the
- * request's seeded generator. All scratch space is allocated once, sized to the vocabulary, so sampling a
- * token allocates nothing. Not thread-safe: one sampler per request.
+ * request's seeded generator. Vocabulary-sized working memory comes from a {@link SamplerScratch}: lent by the
+ * caller, or the sampler's own, whose arrays are allocated when a mode first needs them (greedy needs none).
+ * Logits that are NaN are never drawn (greedy decoding keeps its old rule: NaN never wins, except at index 0).
+ * Not thread-safe: one sampler per request.
  */
 public final class Sampler {
 
@@ -24,22 +26,19 @@ public final class Sampler {
     private final int vocabularySize;
     private final long seed;
     private final SeededRandom random;
+    private final float repetitionPenalty;
+    private final boolean subtractivePenalties;
+    /** The tokens the penalties touch; null when every penalty is off. */
+    private final PenalizedTokens penalized;
+    /** Scratch for callers that lend none; it allocates nothing until a mode needs it. */
+    private final SamplerScratch ownScratch = new SamplerScratch();
 
-    // Penalty bookkeeping: distinct token lists so that penalties cost O(distinct tokens), not O(vocabulary).
-    private final boolean[] seen;
-    private int[] seenTokens = new int[64];
-    private int seenTokenCount;
-    private final int[] generatedCounts;
-    private int[] generatedTokens = new int[64];
-    private int generatedTokenCount;
-
-    // Scratch, reused for every token.
-    private final float[] logits;
-    private final float[] weights;
-    private final int[] candidates;
-    private final int[] bucketOfToken;
+    // The scratch arrays of the sample in progress, lent or own; null between calls.
+    private float[] logits;
+    private float[] weights;
+    private int[] candidates;
+    private SamplerScratch scratch;
     private final double[] bucketWeights = new double[BUCKETS];
-    private final long[] sortKeys;
 
     public Sampler(SamplingParams params, int vocabularySize) {
         this(params, vocabularySize, new int[0]);
@@ -57,15 +56,14 @@ public final class Sampler {
         this.vocabularySize = vocabularySize;
         this.seed = params.seed() != null ? params.seed() : SeededRandom.freshSeed();
         this.random = new SeededRandom(seed);
-        this.seen = new boolean[vocabularySize];
-        this.generatedCounts = new int[vocabularySize];
-        this.logits = new float[vocabularySize];
-        this.weights = new float[vocabularySize];
-        this.candidates = new int[vocabularySize];
-        this.bucketOfToken = new int[vocabularySize];
-        this.sortKeys = new long[vocabularySize];
+        this.repetitionPenalty = (float) params.repetitionPenalty();
+        this.subtractivePenalties = params.frequencyPenalty() != 0 || params.presencePenalty() != 0;
+        this.penalized = repetitionPenalty != 1f || subtractivePenalties ? new PenalizedTokens() : null;
         for (int token : promptTokens) {
-            markSeen(checkToken(token));
+            checkToken(token);
+            if (repetitionPenalty != 1f) {
+                penalized.addSeen(token);
+            }
         }
     }
 
@@ -81,111 +79,224 @@ public final class Sampler {
     /** Records a generated token, for the penalties of later steps. */
     public void accept(int token) {
         checkToken(token);
-        markSeen(token);
-        if (generatedCounts[token]++ == 0) {
-            if (generatedTokenCount == generatedTokens.length) {
-                generatedTokens = Arrays.copyOf(generatedTokens, Math.min(vocabularySize, generatedTokens.length * 2));
-            }
-            generatedTokens[generatedTokenCount++] = token;
+        if (penalized != null) {
+            penalized.addGenerated(token);
         }
     }
 
-    /** Samples from the first {@code vocabularySize} logits; the array is not modified. */
+    /** Samples from the first {@code vocabularySize} logits in the sampler's own scratch; the array is unchanged. */
     public int sample(float[] rawLogits) {
+        return sample(rawLogits, ownScratch);
+    }
+
+    /** Samples from the first {@code vocabularySize} logits, working in the lent scratch; the array is not modified. */
+    public int sample(float[] rawLogits, SamplerScratch scratch) {
         if (rawLogits.length < vocabularySize) {
             throw new IllegalArgumentException("expected " + vocabularySize + " logits, got " + rawLogits.length);
         }
-        System.arraycopy(rawLogits, 0, logits, 0, vocabularySize);
-        return sampleScratch();
+        return sampleChecked(MemorySegment.ofArray(rawLogits), scratch);
     }
 
-    /** Samples from {@code vocabularySize} fp32 logits in native byte order, e.g. an ONNX Runtime output tensor. */
+    /**
+     * Samples from {@code vocabularySize} fp32 logits in native byte order, e.g. an ONNX Runtime output tensor,
+     * with the sampler's own scratch.
+     */
     public int sample(MemorySegment rawLogits) {
+        return sample(rawLogits, ownScratch);
+    }
+
+    /** Samples from {@code vocabularySize} fp32 logits in native byte order, working in the lent scratch. */
+    public int sample(MemorySegment rawLogits, SamplerScratch scratch) {
         if (rawLogits.byteSize() < (long) vocabularySize * Float.BYTES) {
             throw new IllegalArgumentException("expected " + vocabularySize + " fp32 logits, segment has "
                     + rawLogits.byteSize() + " bytes");
         }
-        MemorySegment.copy(rawLogits, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, logits, 0, vocabularySize);
-        return sampleScratch();
+        return sampleChecked(rawLogits, scratch);
     }
 
     /** The logits after the penalties, as a copy: for inspection and tests, not the hot path. */
     float[] penalizedLogits(float[] rawLogits) {
-        System.arraycopy(rawLogits, 0, logits, 0, vocabularySize);
-        applyPenalties();
-        return Arrays.copyOf(logits, vocabularySize);
+        float[] copy = Arrays.copyOf(rawLogits, vocabularySize);
+        applyPenalties(copy);
+        return copy;
     }
 
-    private int sampleScratch() {
-        applyPenalties();
+    /**
+     * The distribution the next draw would sample from, by token (without drawing): for tests, not the hot path.
+     */
+    double[] probabilities(float[] rawLogits) {
+        double[] probabilities = new double[vocabularySize];
         if (params.greedy()) {
-            return argmax();
+            probabilities[greedy(MemorySegment.ofArray(rawLogits))] = 1;
+            return probabilities;
         }
-        float inverseTemperature = (float) (1.0 / params.temperature());
+        bind(ownScratch);
+        try {
+            int count = candidatesFor(MemorySegment.ofArray(rawLogits));
+            if (count < 0) {
+                probabilities[~count] = 1;
+                return probabilities;
+            }
+            double total = sumWeights(count);
+            for (int i = 0; i < count; i++) {
+                probabilities[candidates[i]] = weights[candidates[i]] / total;
+            }
+            return probabilities;
+        } finally {
+            unbind();
+        }
+    }
+
+    private int sampleChecked(MemorySegment rawLogits, SamplerScratch lent) {
+        if (params.greedy()) {
+            return greedy(rawLogits);
+        }
+        bind(lent);
+        try {
+            int count = candidatesFor(rawLogits);
+            return count < 0 ? ~count : draw(count);
+        } finally {
+            unbind();
+        }
+    }
+
+    private void bind(SamplerScratch lent) {
+        scratch = lent;
+        logits = lent.logits(vocabularySize);
+        weights = lent.weights(vocabularySize);
+        candidates = lent.candidates(vocabularySize);
+    }
+
+    private void unbind() {
+        scratch = null;
+        logits = null;
+        weights = null;
+        candidates = null;
+    }
+
+    /**
+     * Penalises, scales and filters the logits: fills {@code candidates[0..count)} and their weights and returns
+     * count, or returns ~token when the answer is deterministic.
+     */
+    private int candidatesFor(MemorySegment rawLogits) {
+        MemorySegment.copy(rawLogits, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, logits, 0, vocabularySize);
+        applyPenalties(logits);
+        float max = scale((float) (1.0 / params.temperature()));
+        if (Float.isNaN(max)) {
+            max = dropNaN();
+        }
+        if (Float.isInfinite(max)) {
+            // -inf: nothing is drawable; +inf: the weights are not defined. Either way a deterministic answer.
+            return ~argmax();
+        }
+        int topK = params.topK();
+        if (topK > 0 && topK < vocabularySize) {
+            // every later step reads the weights of these k candidates only: exp over k tokens, not the vocabulary
+            // (k = 20 on a 152k vocabulary, measured: 1.75 ms -> 0.27 ms per token)
+            int count = selectBest(topK);
+            exponentiate(count, max);
+            return applyMinP(params.topP() < 1.0 ? nucleus(count, sumWeights(count)) : count);
+        }
+        if (params.topP() < 1.0) {
+            return applyMinP(nucleusOfVocabulary(max));
+        }
+        if (params.minP() > 0) {
+            return aboveMinP(max);
+        }
+        for (int i = 0; i < vocabularySize; i++) {
+            candidates[i] = i;
+        }
+        exponentiate(vocabularySize, max);
+        return vocabularySize;
+    }
+
+    /** Divides the logits by the temperature; returns the maximum, NaN when any logit is NaN. */
+    private float scale(float inverseTemperature) {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocabularySize; i++) {
             float scaled = logits[i] * inverseTemperature;
             logits[i] = scaled;
-            if (scaled > max) {
-                max = scaled;
-            }
+            max = Math.max(max, scaled);
         }
-        if (max == Float.NEGATIVE_INFINITY || Float.isNaN(max)) {
-            return argmax(); // nothing is drawable; fall back to a deterministic answer
-        }
-        int count = selectCandidates(max);
-        count = applyMinP(count);
-        return draw(count);
+        return max;
     }
 
-    /**
-     * Fills {@code candidates[0..count)} after top-k and top-p: with top-k, sorted by descending logit; with
-     * top-p alone, the nucleus in no particular order; with neither, the whole vocabulary.
-     */
-    private int selectCandidates(float max) {
-        int topK = params.topK();
-        boolean topKActive = topK > 0 && topK < vocabularySize;
-        boolean topPActive = params.topP() < 1.0;
-        if (topKActive) {
-            // every later step reads the weights of these k candidates only: exp over k tokens, not the vocabulary
-            // (k = 20 on a 152k vocabulary, measured: 1.75 ms -> 0.27 ms per token)
-            int count = selectBest(topK);
-            for (int i = 0; i < count; i++) {
-                int token = candidates[i];
-                weights[token] = (float) Math.exp(logits[token] - max);
-            }
-            return topPActive ? nucleus(count, sumWeights(count)) : count;
-        }
-        for (int i = 0; i < vocabularySize; i++) {
-            weights[i] = (float) Math.exp(logits[i] - max);
-        }
-        if (!topPActive) {
-            for (int i = 0; i < vocabularySize; i++) {
-                candidates[i] = i;
-            }
-            return vocabularySize;
-        }
-        return nucleusByBuckets();
-    }
-
-    /**
-     * The top-p nucleus of the whole vocabulary without sorting it: all tokens of the buckets above the one where
-     * the cumulative probability reaches p, plus the best tokens of that bucket (sorted, lower index first on
-     * ties). The result is the exact nucleus, but not in sorted order.
-     */
-    private int nucleusByBuckets() {
-        Arrays.fill(bucketWeights, 0);
+    /** Makes NaN logits -inf (never drawn); returns the maximum of the rest. */
+    private float dropNaN() {
         float max = Float.NEGATIVE_INFINITY;
         for (int i = 0; i < vocabularySize; i++) {
+            if (Float.isNaN(logits[i])) {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            }
             max = Math.max(max, logits[i]);
         }
-        double total = 0;
+        return max;
+    }
+
+    private void exponentiate(int count, float max) {
+        for (int i = 0; i < count; i++) {
+            int token = candidates[i];
+            weights[token] = (float) Math.exp(logits[token] - max);
+        }
+    }
+
+    /**
+     * Top-p over the whole vocabulary without exponentiating all of it exactly. The nucleus is decided on
+     * {@link FastExp} weights, each within 3e-11 of the exact weight before both are rounded to float (the sum
+     * within 3e-11 too), so it is the nucleus of the exact weights up to float rounding; only its tokens then get
+     * their exact weights, those the draw uses. Tokens more than {@code cut} below the maximum weigh under
+     * (1 - p) Z / (4 V) each and so under (1 - p) Z / 4 together: the tokens above them hold more than p, so none of
+     * them can be in the nucleus, and only the tokens above the cut (in whole buckets) are bucketed.
+     */
+    private int nucleusOfVocabulary(float max) {
+        double normaliser = FastExp.weigh(logits, vocabularySize, max, weights);
+        double cut = Math.log(4.0 * vocabularySize / ((1 - params.topP()) * normaliser));
+        // A token in a bucket that reaches the cut lies less than cut + 1/64 below the maximum; the second 1/64
+        // covers rounding the bound to float.
+        int count = collectAtLeast(max, (float) -(cut + 2.0 / BUCKETS_PER_UNIT));
+        int kept = nucleusByBuckets(count, max, normaliser);
+        exponentiate(kept, max);
+        return kept;
+    }
+
+    /**
+     * Min-p over the whole vocabulary without exponentiating all of it: the top weight is exp(0) = 1, so a token
+     * stays iff (float) exp(d) >= min_p with d = logit - max, the test {@link #applyMinP} makes. That test can only
+     * pass for d >= ln(min_p) - 2.4e-7 (float and exp rounding), so tokens below ln(min_p) - 1e-3 are dropped
+     * before any exp; the rest get exactly the old test, so the kept set and its weights are unchanged.
+     */
+    private int aboveMinP(float max) {
+        int count = collectAtLeast(max, (float) (Math.log(params.minP()) - 1e-3));
+        exponentiate(count, max);
+        return applyMinP(count);
+    }
+
+    /** Puts the tokens with logit - max >= lowest into candidates, in index order; returns how many. */
+    private int collectAtLeast(float max, float lowest) {
+        int count = 0;
         for (int i = 0; i < vocabularySize; i++) {
-            double below = (double) max - logits[i]; // NaN and +inf (from -inf logits) land in the last bucket
+            if (logits[i] - max >= lowest) {
+                candidates[count++] = i;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * The top-p nucleus of the candidates without sorting them: all tokens of the buckets above the one where the
+     * cumulative probability reaches p of {@code total}, plus the best tokens of that bucket (sorted, lower index
+     * first on ties). The result is the exact nucleus, but not in sorted order.
+     */
+    private int nucleusByBuckets(int count, float max, double total) {
+        int[] bucketOfCandidate = scratch.buckets(vocabularySize);
+        long[] sortKeys = scratch.sortKeys(vocabularySize);
+        Arrays.fill(bucketWeights, 0);
+        for (int i = 0; i < count; i++) {
+            int token = candidates[i];
+            double below = (double) max - logits[token];
             int bucket = below < BUCKETED_RANGE ? (int) (below * BUCKETS_PER_UNIT) : BUCKETS - 1;
-            bucketOfToken[i] = bucket;
-            bucketWeights[bucket] += weights[i];
-            total += weights[i];
+            bucketOfCandidate[i] = bucket;
+            bucketWeights[bucket] += weights[token];
         }
         double target = params.topP() * total;
         double cumulative = 0;
@@ -193,23 +304,24 @@ public final class Sampler {
         while (crossing < BUCKETS - 1 && cumulative + bucketWeights[crossing] < target) {
             cumulative += bucketWeights[crossing++];
         }
-        int count = 0;
+        int kept = 0;
         int crossingCount = 0;
-        for (int i = 0; i < vocabularySize; i++) {
-            int bucket = bucketOfToken[i];
+        for (int i = 0; i < count; i++) {
+            int token = candidates[i];
+            int bucket = bucketOfCandidate[i];
             if (bucket < crossing) {
-                candidates[count++] = i;
+                candidates[kept++] = token;
             } else if (bucket == crossing) {
-                sortKeys[crossingCount++] = descendingKey(logits[i], i);
+                sortKeys[crossingCount++] = descendingKey(logits[token], token);
             }
         }
         Arrays.sort(sortKeys, 0, crossingCount);
-        for (int i = 0; i < crossingCount && (count == 0 || cumulative < target); i++) {
+        for (int i = 0; i < crossingCount && (kept == 0 || cumulative < target); i++) {
             int token = (int) sortKeys[i];
-            candidates[count++] = token;
+            candidates[kept++] = token;
             cumulative += weights[token];
         }
-        return count;
+        return kept;
     }
 
     /** Sorts ascending as (logit descending, index ascending). */
@@ -290,10 +402,13 @@ public final class Sampler {
         for (int i = k / 2 - 1; i >= 0; i--) {
             siftDown(i, k);
         }
+        // A later token beats the heap's worst only by a greater logit (a tie goes to the lower index, already in).
+        float worstLogit = logits[candidates[0]];
         for (int token = k; token < vocabularySize; token++) {
-            if (better(token, candidates[0])) {
+            if (logits[token] > worstLogit) {
                 candidates[0] = token;
                 siftDown(0, k);
+                worstLogit = logits[candidates[0]];
             }
         }
         // Heap sort: repeatedly move the worst to the end, leaving the best first.
@@ -343,39 +458,73 @@ public final class Sampler {
         return best;
     }
 
-    private void applyPenalties() {
-        float repetition = (float) params.repetitionPenalty();
-        if (repetition != 1f) {
-            for (int i = 0; i < seenTokenCount; i++) {
-                int token = seenTokens[i];
-                float logit = logits[token];
-                logits[token] = logit > 0 ? logit / repetition : logit * repetition;
+    /**
+     * The argmax of the penalised logits, read straight from the caller's logits (no scratch): the same answer as
+     * penalising a copy and scanning it with {@link #argmax()}, i.e. the lowest index among the maxima, and token
+     * 0 when its logit is NaN.
+     */
+    private int greedy(MemorySegment rawLogits) {
+        int best = 0;
+        float bestLogit = penalizedLogit(rawLogits, 0);
+        if (Float.isNaN(bestLogit)) {
+            return 0;
+        }
+        for (int i = 1; i < vocabularySize; i++) {
+            float logit = rawLogits.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            // penalised tokens are compared below, with their penalised logits
+            if (logit > bestLogit && (penalized == null || penalized.slotOf(i) < 0)) {
+                bestLogit = logit;
+                best = i;
             }
         }
-        double frequency = params.frequencyPenalty();
-        double presence = params.presencePenalty();
-        if (frequency != 0 || presence != 0) {
-            for (int i = 0; i < generatedTokenCount; i++) {
-                int token = generatedTokens[i];
-                logits[token] -= (float) (generatedCounts[token] * frequency + presence);
+        if (penalized != null) {
+            for (int slot = 0; slot < penalized.capacity(); slot++) {
+                int token = penalized.token(slot);
+                if (token > 0) {
+                    float logit = penalize(rawLogits.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, token), slot);
+                    if (logit > bestLogit || (logit == bestLogit && token < best)) {
+                        bestLogit = logit;
+                        best = token;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    private float penalizedLogit(MemorySegment rawLogits, int token) {
+        float logit = rawLogits.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, token);
+        int slot = penalized == null ? -1 : penalized.slotOf(token);
+        return slot < 0 ? logit : penalize(logit, slot);
+    }
+
+    private void applyPenalties(float[] target) {
+        if (penalized == null) {
+            return;
+        }
+        for (int slot = 0; slot < penalized.capacity(); slot++) {
+            int token = penalized.token(slot);
+            if (token >= 0) {
+                target[token] = penalize(target[token], slot);
             }
         }
     }
 
-    private void markSeen(int token) {
-        if (!seen[token]) {
-            seen[token] = true;
-            if (seenTokenCount == seenTokens.length) {
-                seenTokens = Arrays.copyOf(seenTokens, Math.min(vocabularySize, seenTokens.length * 2));
-            }
-            seenTokens[seenTokenCount++] = token;
+    /** Repetition penalty for every penalised token, then frequency and presence for generated ones. */
+    private float penalize(float logit, int slot) {
+        if (repetitionPenalty != 1f) {
+            logit = logit > 0 ? logit / repetitionPenalty : logit * repetitionPenalty;
         }
+        int generated = penalized.generated(slot);
+        if (subtractivePenalties && generated > 0) {
+            logit -= (float) (generated * params.frequencyPenalty() + params.presencePenalty());
+        }
+        return logit;
     }
 
-    private int checkToken(int token) {
+    private void checkToken(int token) {
         if (token < 0 || token >= vocabularySize) {
             throw new IllegalArgumentException("token " + token + " outside vocabulary of " + vocabularySize);
         }
-        return token;
     }
 }
