@@ -1,5 +1,6 @@
 package io.dmtd.engine;
 
+import io.dmtd.sampling.SamplerScratch;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,8 @@ final class DecodeLoop implements Runnable {
     private final int prefillChunk;
     private final int admissionLimit;
     private final ModelRunner.Timing timing = new ModelRunner.Timing();
+    /** Vocabulary-sized sampling scratch, lent to each sampler in turn: it holds nothing between calls. */
+    private final SamplerScratch samplerScratch = new SamplerScratch();
     private final LongAdder batchedSteps = new LongAdder();
     private final LongAdder batchedSequences = new LongAdder();
     private volatile boolean stopping;
@@ -307,7 +310,7 @@ final class DecodeLoop implements Runnable {
     /** Samples the next token from the slot's logits, emits it; false when the sequence ended. */
     private boolean emitNext(ActiveSequence sequence, MemorySegment logits) {
         long sampleStart = System.nanoTime();
-        int token = sequence.sampler.sample(logits);
+        int token = sequence.sampler.sample(logits, samplerScratch);
         sequence.sampler.accept(token);
         sequence.samplingNanos += System.nanoTime() - sampleStart;
         sequence.generated++;
