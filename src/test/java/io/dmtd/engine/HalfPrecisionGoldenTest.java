@@ -11,6 +11,7 @@ import io.dmtd.text.Tokenizer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 import java.io.IOException;
@@ -65,6 +66,7 @@ class HalfPrecisionGoldenTest {
                     assertThat(engine.info().device()).startsWith("cuda");
                     assertThat(engine.kvCaches()).noneMatch(OrtTensor::isHost);
                 }
+                Disposable blocker = concurrent ? TinyModel.keepBusy(engine) : () -> { };
                 List<JsonNode> cases = new ArrayList<>();
                 List<Mono<List<GenerationChunk>>> runs = new ArrayList<>();
                 for (JsonNode c : golden.get("cases")) {
@@ -95,6 +97,7 @@ class HalfPrecisionGoldenTest {
                             .containsExactly(Arrays.copyOf(expected, trusted));
                     compared += trusted;
                 }
+                blocker.dispose();
                 assertThat(engine.batchedSteps() > 0).as("decoded in batched steps").isEqualTo(concurrent);
             }
         }
