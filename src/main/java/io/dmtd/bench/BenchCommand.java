@@ -2,18 +2,13 @@ package io.dmtd.bench;
 
 import io.dmtd.cli.CliArguments;
 import io.dmtd.cli.CliCommand;
-import io.dmtd.cli.CliException;
-import io.dmtd.engine.EngineConfig;
 import io.dmtd.model.ManifestReader;
 import io.dmtd.model.ModelLocator;
 import io.dmtd.model.ModelManifest;
 import io.dmtd.text.Tokenizer;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.IntStream;
 
 /** {@code bench}: decode tokens/s per tau, engine against the minimal loop, the cost model and the bandwidth bound. */
@@ -47,43 +42,25 @@ public final class BenchCommand implements CliCommand {
 
     @Override
     public int run(CliArguments args, PrintStream out, PrintStream err) throws Exception {
-        String location = args.text("model").orElse(ModelLocator.DEFAULT_MODEL);
-        List<Integer> taus = args.text("taus").map(BenchCommand::parseTaus).orElse(List.of());
-        int promptTokens = args.integer("prompt-tokens", 64, 1, 1 << 20);
-        int newTokens = args.integer("new-tokens", 48, 2, 1 << 20);
-        int runs = args.integer("runs", 3, 1, 1000);
-        int warmups = args.integer("warmup", 1, 0, 100);
-        Path outFolder = Path.of(args.text("out").orElse("bench-out"));
-        EngineConfig.Device device = EngineConfig.Device.valueOf(args.text("device").orElse("auto")
-                .toUpperCase(Locale.ROOT));
-        int threads = args.integer("threads", 0, 0, 1024);
+        BenchRunArguments run = BenchRunArguments.read(args, 64);
         long bandwidthBytes = (long) args.integer("bandwidth-mib", 1024, 0, 1 << 20) << 20;
         Double gpuBandwidth = args.text("gpu-bandwidth-gbps").map(Double::parseDouble).orElse(null);
         args.rejectUnknown();
 
         try (ModelLocator locator = new ModelLocator()) {
-            ModelManifest manifest = new ManifestReader(false).read(locator.resolve(location));
-            List<Integer> chosen = taus.isEmpty()
-                    ? IntStream.rangeClosed(1, manifest.tauMax()).boxed().toList() : taus;
-            DecodeBenchmarkOptions options = new DecodeBenchmarkOptions(chosen, promptTokens, newTokens, runs,
-                    warmups, device, threads, bandwidthBytes, gpuBandwidth);
+            ModelManifest manifest = new ManifestReader(false).read(locator.resolve(run.model()));
+            List<Integer> chosen = run.taus().isEmpty()
+                    ? IntStream.rangeClosed(1, manifest.tauMax()).boxed().toList() : run.taus();
+            DecodeBenchmarkOptions options = new DecodeBenchmarkOptions(chosen, run.promptTokens(), run.newTokens(),
+                    run.runs(), run.warmups(), run.device(), run.threads(), bandwidthBytes, gpuBandwidth);
             try (Tokenizer tokenizer = Tokenizer.load(manifest.tokenizerFile())) {
                 DecodeReport report = new DecodeBenchmark(manifest, tokenizer, options, err).run();
-                DecodeReportFormat.write(report, outFolder);
+                DecodeReportFormat.write(report, run.outFolder());
                 out.print(DecodeReportFormat.markdown(report));
-                out.println("wrote " + outFolder.toAbsolutePath() + "/{" + DecodeReportFormat.MARKDOWN_FILE + ", "
+                out.println("wrote " + run.outFolder().toAbsolutePath() + "/{" + DecodeReportFormat.MARKDOWN_FILE + ", "
                         + DecodeReportFormat.JSON_FILE + ", " + DecodeReportFormat.CHART_FILE + "}");
             }
         }
         return 0;
-    }
-
-    static List<Integer> parseTaus(String text) {
-        try {
-            return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                    .map(Integer::parseInt).toList();
-        } catch (NumberFormatException e) {
-            throw new CliException("--taus must be a comma-separated list of integers, was '" + text + "'");
-        }
     }
 }
