@@ -34,7 +34,7 @@ public record DmtdProperties(@DefaultValue Model model, @DefaultValue("auto") En
      * @param queueCapacity    requests that may wait for a slot
      * @param intraOpThreads   ONNX Runtime intra-op threads (0 = its default)
      * @param intraOpSpinning  let ONNX Runtime's threads spin between runs (only pays on otherwise idle cores)
-     * @param prefillChunk     prompt tokens per prefill run
+     * @param prefillChunk     prompt tokens read per loop iteration (shared by the prompts being read)
      * @param batchDecode      decode all running sequences in one late-part run per step
      * @param libraryFolder    folder with libonnxruntime (and CUDA provider libraries); empty = from the jar
      * @param cycleAnchor      overrides the manifest's cycle anchor

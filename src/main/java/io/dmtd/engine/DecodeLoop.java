@@ -47,6 +47,7 @@ final class DecodeLoop implements Runnable {
     private final SamplerScratch samplerScratch = new SamplerScratch();
     private final LongAdder batchedSteps = new LongAdder();
     private final LongAdder batchedSequences = new LongAdder();
+    private volatile int largestPrefill;
     private volatile boolean stopping;
     private volatile boolean failed;
 
@@ -121,6 +122,11 @@ final class DecodeLoop implements Runnable {
         return batchedSequences.sum();
     }
 
+    /** The most prompt tokens prefilled in one loop iteration so far (bounded by the prefill chunk). */
+    int largestPrefill() {
+        return largestPrefill;
+    }
+
     @Override
     public void run() {
         try {
@@ -174,17 +180,17 @@ final class DecodeLoop implements Runnable {
     }
 
     /**
-     * One prefill chunk. A long prompt takes one chunk per loop iteration, between the decode steps of the other
-     * sequences, so it delays their next tokens by a chunk at most rather than by the whole prompt.
+     * One prefill chunk of {@code rows} prompt tokens. A long prompt takes one chunk per loop iteration, between the
+     * decode steps of the other sequences, so it delays their next tokens by a chunk at most rather than by the whole
+     * prompt.
      *
      * @return false when the sequence ended (its first token may already finish it)
      */
-    private boolean prefill(ActiveSequence sequence) {
+    private boolean prefill(ActiveSequence sequence, int rows) {
         long start = System.nanoTime();
         timing.reset();
         int prompt = sequence.promptLength;
         int from = sequence.trunkFilled;
-        int rows = Math.min(prefillChunk, prompt - from);
         runner.prefillChunk(sequence.slot, sequence.tokens, from, rows, sequence.tau, prompt, timing);
         sequence.trunkFilled = from + rows;
         sequence.lateFilled = from + rows;
@@ -193,27 +199,36 @@ final class DecodeLoop implements Runnable {
     }
 
     /**
-     * One iteration: a prefill chunk for each sequence still reading its prompt, then one decode step for all the
+     * One iteration: prompt tokens for the sequences still reading their prompts, at most {@code prefillChunk} of
+     * them in all (oldest first: several short prompts share an iteration, a long one takes it alone, so the decode
+     * step below waits for one chunk at most however many prompts arrive together), then one decode step for all the
      * others. A sequence whose prompt completes here emits its first token now and decodes from the next iteration.
      */
     private void iterate() {
         decoding.clear();
+        int budget = prefillChunk;
+        int prefilled = 0;
         for (int i = 0; i < running.size(); i++) {
             ActiveSequence sequence = running.get(i);
-            boolean alive;
+            boolean alive = true;
             if (sequence.cancelled()) {
                 finish(sequence, FinishReason.CANCELLED);
                 alive = false;
             } else if (sequence.lateFilled < sequence.promptLength) {
-                alive = guarded(sequence, () -> prefill(sequence));
+                int rows = Math.min(budget, sequence.promptLength - sequence.trunkFilled);
+                if (rows > 0) {
+                    budget -= rows;
+                    prefilled += rows;
+                    alive = guarded(sequence, () -> prefill(sequence, rows));
+                }
             } else {
                 decoding.add(sequence);
-                alive = true;
             }
             if (!alive) {
                 running.remove(i--);
             }
         }
+        largestPrefill = Math.max(largestPrefill, prefilled);
         if (decoding.size() == 1 || (batched == null && !decoding.isEmpty())) {
             for (ActiveSequence sequence : decoding) {
                 if (!guarded(sequence, () -> step(sequence))) {

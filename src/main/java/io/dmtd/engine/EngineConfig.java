@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param queueCapacity   requests that may wait for a slot; beyond that {@link EngineOverloadedException}
  * @param intraOpThreads  ONNX Runtime intra-op threads; 0 = ONNX Runtime's default
  * @param intraOpSpinning let ONNX Runtime's pool threads spin between runs (faster only on cores nothing else uses)
- * @param prefillChunk    prompt tokens per prefill run (long prompts are prefilled in chunks)
+ * @param prefillChunk    prompt tokens read per loop iteration, shared oldest first by the prompts being read (long
+ *                        prompts are prefilled in chunks; the decode step waits for one chunk at most)
  * @param batchDecode     decode the sequences of all slots in one late run per step (else one run per sequence)
  * @param verifyHashes    check the graphs' SHA-256 against the manifest at load
  * @param libraryFolder   a folder holding libonnxruntime (+ CUDA provider libraries); empty = from the classpath

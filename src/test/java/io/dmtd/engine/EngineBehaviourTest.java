@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -216,6 +217,34 @@ class EngineBehaviourTest {
             } finally {
                 a.dispose();
             }
+        }
+    }
+
+    @Test
+    void promptsArrivingTogetherShareOnePrefillChunkPerIteration() {
+        try (OrtDmtdEngine chunked = TinyModel.engine(TinyModel.cpu().withSlots(4, 4).withPrefillChunk(10))) {
+            int[][] shortPrompts = {{5, 6, 7, 8, 9, 10, 11, 12}, {20, 21, 22, 23, 24, 25, 26, 27},
+                    {40, 41, 42, 43, 44, 45, 46, 47}};
+            List<int[]> alone = new ArrayList<>();
+            for (int[] prompt : shortPrompts) {
+                alone.add(tokens(run(greedy(prompt, 6, 2))));
+            }
+            // a long prompt still being read in chunks when the short ones arrive: all want prefill at once
+            int[] longPrompt = IntStream.range(0, 240).map(i -> (i * 7) % 250).toArray();
+            Mono<List<GenerationChunk>> reading = chunked.generate(greedy(longPrompt, 2, 1)).collectList().cache();
+            reading.subscribe();
+            List<Mono<List<GenerationChunk>>> runs = new ArrayList<>();
+            for (int[] prompt : shortPrompts) {
+                Mono<List<GenerationChunk>> run = chunked.generate(greedy(prompt, 6, 2)).collectList().cache();
+                run.subscribe();
+                runs.add(run);
+            }
+            for (int i = 0; i < shortPrompts.length; i++) {
+                assertThat(tokens(runs.get(i).block(Duration.ofSeconds(30)))).containsExactly(alone.get(i));
+            }
+            reading.block(Duration.ofSeconds(30));
+            assertThat(chunked.largestPrefillPerIteration()).as("prompt tokens read in one loop iteration")
+                    .isEqualTo(10);
         }
     }
 
