@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dmtd.sampling.SamplingParams;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.Disposable;
@@ -13,9 +14,11 @@ import reactor.core.publisher.Mono;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -79,6 +82,52 @@ class BatchedDecodeTest {
             }
         }
         assertThat(batchedSteps).as("steps decoded as a batch").isPositive();
+    }
+
+    @Test
+    void sampledRequestsDecodedTogetherGiveWhatEachGivesAlone() {
+        Random random = new Random(20261129);
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            int[] prompt = IntStream.range(0, 1 + random.nextInt(20)).map(t -> random.nextInt(250)).toArray();
+            SamplingParams sampling = switch (i % 4) {
+                case 0 -> SamplingParams.GREEDY;
+                case 1 -> new SamplingParams(0.8, 20, 0.9, 0, 1.1, 0, 0, random.nextLong());
+                case 2 -> new SamplingParams(1.0, 0, 0.8, 0, 1, 0.2, 0.1, random.nextLong());
+                default -> new SamplingParams(0.7, 0, 1, 0.05, 1, 0, 0, random.nextLong());
+            };
+            requests.add(new GenerationRequest("mixed-" + i, prompt, 4 + random.nextInt(28), 1 + random.nextInt(4),
+                    sampling, Set.of(), List.of(), random.nextBoolean()));
+        }
+        List<List<GenerationChunk>> alone = new ArrayList<>();
+        try (OrtDmtdEngine engine = TinyModel.engine(TinyModel.cpu().withSlots(1, 0).withPrefillChunk(5))) {
+            for (GenerationRequest request : requests) {
+                alone.add(engine.generate(request).collectList().block(Duration.ofSeconds(30)));
+            }
+        }
+        try (OrtDmtdEngine engine = TinyModel.engine(TinyModel.cpu().withSlots(6, 32).withPrefillChunk(5))) {
+            Disposable blocker = TinyModel.keepBusy(engine);
+            List<Mono<List<GenerationChunk>>> runs = new ArrayList<>();
+            for (GenerationRequest request : requests) {
+                runs.add(engine.generate(request).collectList().cache());
+            }
+            runs.forEach(Mono::subscribe);
+            for (int i = 0; i < requests.size(); i++) {
+                List<GenerationChunk> together = runs.get(i).block(Duration.ofSeconds(60));
+                assertThat(deltas(together)).as("request %d (%s, tau %d)", i, requests.get(i).sampling(),
+                        requests.get(i).tau()).containsExactlyElementsOf(deltas(alone.get(i)));
+                assertThat(((GenerationChunk.Finished) together.getLast()).reason())
+                        .isEqualTo(((GenerationChunk.Finished) alone.get(i).getLast()).reason());
+            }
+            blocker.dispose();
+            assertThat(engine.batchedSteps()).as("steps decoded as a batch").isPositive();
+        }
+    }
+
+    /** Token ids and text of every delta, in order. */
+    private static List<String> deltas(List<GenerationChunk> chunks) {
+        return chunks.stream().filter(GenerationChunk.Delta.class::isInstance).map(GenerationChunk.Delta.class::cast)
+                .map(d -> Arrays.toString(d.tokenIds()) + d.text()).toList();
     }
 
     @ParameterizedTest(name = "batchDecode={0}")
