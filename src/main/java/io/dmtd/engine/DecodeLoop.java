@@ -31,6 +31,7 @@ final class DecodeLoop implements Runnable {
 
     private final ModelRunner runner;
     private final @Nullable BatchedRunner batched;
+    private final ChunkEmitter emitter;
     private final BlockingQueue<ActiveSequence> queue;
     private final PriorityQueue<SequenceSlot> freeSlots;
     private final ActiveSequence[] bySlot;
@@ -51,10 +52,11 @@ final class DecodeLoop implements Runnable {
     private volatile boolean stopping;
     private volatile boolean failed;
 
-    DecodeLoop(ModelRunner runner, @Nullable BatchedRunner batched, List<SequenceSlot> slots, int queueCapacity,
-               int maxContext, int prefillChunk) {
+    DecodeLoop(ModelRunner runner, @Nullable BatchedRunner batched, ChunkEmitter emitter, List<SequenceSlot> slots,
+               int queueCapacity, int maxContext, int prefillChunk) {
         this.runner = runner;
         this.batched = batched;
+        this.emitter = emitter;
         this.admissionLimit = queueCapacity + slots.size();
         this.queue = new ArrayBlockingQueue<>(admissionLimit);
         this.freeSlots = new PriorityQueue<>(Comparator.comparingInt((SequenceSlot slot) -> slot.index));
@@ -137,9 +139,11 @@ final class DecodeLoop implements Runnable {
                     if (next != null) {
                         start(next);
                     }
+                    emitter.flush();
                     continue;
                 }
                 iterate();
+                emitter.flush();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -154,6 +158,7 @@ final class DecodeLoop implements Runnable {
             for (ActiveSequence s; (s = queue.poll()) != null; ) {
                 fail(s, gone);
             }
+            emitter.flush();
         }
     }
 
@@ -220,6 +225,7 @@ final class DecodeLoop implements Runnable {
                     budget -= rows;
                     prefilled += rows;
                     alive = guarded(sequence, () -> prefill(sequence, rows));
+                    emitter.flush();  // a first token goes out now, not after the other prompts' chunks
                 }
             } else {
                 decoding.add(sequence);
@@ -340,7 +346,7 @@ final class DecodeLoop implements Runnable {
         sequence.tokens[sequence.length++] = token;
         StopStringMatcher.Result text = sequence.stopStrings.accept(sequence.detokenizer.accept(token));
         if (text.stopped()) {
-            sequence.sink.next(new GenerationChunk.Delta(new int[] {token}, text.text()));
+            emitter.next(sequence.sink, new GenerationChunk.Delta(new int[] {token}, text.text()));
             finish(sequence, FinishReason.STOP);
             return false;
         }
@@ -348,24 +354,24 @@ final class DecodeLoop implements Runnable {
         if (full) {
             String rest = text.text() + sequence.stopStrings.accept(sequence.detokenizer.flush()).text()
                     + sequence.stopStrings.flush();
-            sequence.sink.next(new GenerationChunk.Delta(new int[] {token}, rest));
+            emitter.next(sequence.sink, new GenerationChunk.Delta(new int[] {token}, rest));
             finish(sequence, FinishReason.LENGTH);
             return false;
         }
-        sequence.sink.next(new GenerationChunk.Delta(new int[] {token}, text.text()));
+        emitter.next(sequence.sink, new GenerationChunk.Delta(new int[] {token}, text.text()));
         return true;
     }
 
     private void flushText(ActiveSequence sequence, int[] ids) {
         StopStringMatcher.Result tail = sequence.stopStrings.accept(sequence.detokenizer.flush());
         String text = tail.stopped() ? tail.text() : tail.text() + sequence.stopStrings.flush();
-        sequence.sink.next(new GenerationChunk.Delta(ids, text));
+        emitter.next(sequence.sink, new GenerationChunk.Delta(ids, text));
     }
 
     private void finish(ActiveSequence sequence, FinishReason reason) {
         release(sequence);
-        sequence.sink.next(new GenerationChunk.Finished(reason, sequence.stats()));
-        sequence.sink.complete();
+        emitter.next(sequence.sink, new GenerationChunk.Finished(reason, sequence.stats()));
+        emitter.complete(sequence.sink);
     }
 
     private void fail(ActiveSequence sequence, Throwable error) {
@@ -374,7 +380,7 @@ final class DecodeLoop implements Runnable {
             log.warn("request {} failed in the engine: {}", sequence.request.requestId(), error.toString());
             error = new EngineUnavailableException("generation failed in the engine: " + error.getMessage(), error);
         }
-        sequence.sink.error(error);
+        emitter.error(sequence.sink, error);
     }
 
     private void release(ActiveSequence sequence) {

@@ -18,9 +18,10 @@ import java.util.Set;
 
 /**
  * The DMTD engine on ONNX Runtime: loads the two graphs on the chosen device, preallocates the KV caches of every
- * slot, and runs the {@link DecodeLoop} on its own thread, which decodes the running sequences as one batch. {@link #generate} only validates and queues; tokens are emitted
- * from the decode thread and handed to subscribers on Reactor's parallel scheduler, so no subscriber code ever runs
- * on (or slows) the decode thread.
+ * slot, and runs the {@link DecodeLoop} on its own thread, which decodes the running sequences as one batch.
+ * {@link #generate} only validates and queues; the decode thread queues each token for the {@link ChunkEmitter},
+ * whose thread hands it to the request's subscriber on Reactor's parallel scheduler, so no subscriber code, nor the
+ * wake-up of a subscriber's thread, ever runs on (or slows) the decode thread.
  */
 public final class OrtDmtdEngine implements DmtdEngine {
 
@@ -33,6 +34,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
     private final KvCaches caches;
     private final List<SequenceSlot> slots = new ArrayList<>();
     private final @Nullable BatchedRunner batched;
+    private final ChunkEmitter emitter;
     private final DecodeLoop loop;
     private final Thread thread;
     private final Set<Integer> eosIds;
@@ -47,6 +49,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
         this.graphs = GraphSessions.open(manifest, config);
         KvCaches allocated = null;
         BatchedRunner batchRunner = null;
+        ChunkEmitter chunkEmitter = null;
         try {
             this.conventions = new Conventions(
                     config.cycleAnchor().orElse(manifest.cycleAnchor()),
@@ -61,9 +64,13 @@ public final class OrtDmtdEngine implements DmtdEngine {
             if (config.batchDecode() && config.slots() > 1) {
                 batchRunner = new BatchedRunner(runner, manifest, graphs, allocated, config.slots());
             }
-            this.loop = new DecodeLoop(runner, batchRunner, slots, config.queueCapacity(), manifest.maxContext(),
-                    Math.min(config.prefillChunk(), maxChunk));
+            chunkEmitter = new ChunkEmitter();
+            this.loop = new DecodeLoop(runner, batchRunner, chunkEmitter, slots, config.queueCapacity(),
+                    manifest.maxContext(), Math.min(config.prefillChunk(), maxChunk));
         } catch (RuntimeException e) {
+            if (chunkEmitter != null) {
+                chunkEmitter.close();
+            }
             if (batchRunner != null) {
                 batchRunner.close();
             }
@@ -76,6 +83,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
         }
         this.caches = allocated;
         this.batched = batchRunner;
+        this.emitter = chunkEmitter;
         this.eosIds = Set.copyOf(manifest.eosTokenIds());
         this.info = new EngineInfo(manifest.name(), graphs.device(), manifest.tauDefault(), manifest.tauMax(),
                 manifest.maxContext(), config.slots(), config.queueCapacity());
@@ -207,6 +215,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
             log.error("decode thread did not stop; leaving native resources allocated");
             return;
         }
+        emitter.close();
         if (batched != null) {
             batched.close();
         }
