@@ -3,18 +3,23 @@ package io.dmtd.text;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * A model's tokenizer: HF tokenizers (through DJL's bundled native library) over the model folder's
@@ -25,16 +30,46 @@ public final class Tokenizer implements AutoCloseable {
 
     public static final String TOKENIZER_FILE = "tokenizer.json";
 
+    private static final Logger log = LoggerFactory.getLogger(Tokenizer.class);
+    private static final int CHECKED_SEQUENCES = 400;
+
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> tokenIds;
     private final Set<Integer> specialTokenIds;
     private final int vocabularySize;
+    /** Java decoding of a byte-level BPE vocabulary, when it decodes as the library does; else null. */
+    private final @Nullable ByteLevelDecoder byteLevel;
 
     private Tokenizer(HuggingFaceTokenizer tokenizer, Vocabulary vocabulary) {
         this.tokenizer = tokenizer;
         this.tokenIds = vocabulary.tokenIds();
         this.specialTokenIds = vocabulary.specialTokenIds();
         this.vocabularySize = vocabulary.size();
+        this.byteLevel = vocabulary.byteLevel() ? agreeing(ByteLevelDecoder.of(tokenIds, specialTokenIds,
+                vocabularySize)) : null;
+    }
+
+    /**
+     * The Java decoder if it decodes random sequences of every token exactly as the library does, both with and
+     * without special tokens; null (the library decodes) at the first difference.
+     */
+    private @Nullable ByteLevelDecoder agreeing(ByteLevelDecoder candidate) {
+        int[] ids = tokenIds.values().stream().mapToInt(Integer::intValue).filter(candidate::covers).sorted().toArray();
+        if (ids.length < tokenIds.size()) {
+            return null;
+        }
+        SplittableRandom random = new SplittableRandom(ids.length);
+        for (int n = 0; n < CHECKED_SEQUENCES; n++) {
+            int[] sequence = random.ints(1 + random.nextInt(12), 0, ids.length).map(i -> ids[i]).toArray();
+            for (boolean skip : new boolean[] {false, true}) {
+                if (!candidate.decode(sequence, skip).equals(decodeNatively(sequence, skip))) {
+                    log.info("tokenizer: byte-level decoding differs from the library's on {}; decoding natively",
+                            Arrays.toString(sequence));
+                    return null;
+                }
+            }
+        }
+        return candidate;
     }
 
     /** Loads {@code tokenizer.json} from a model folder (or the file itself). */
@@ -73,6 +108,20 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     public String decode(int[] ids, boolean skipSpecialTokens) {
+        return byteLevel != null && coveredByByteLevel(ids) ? byteLevel.decode(ids, skipSpecialTokens)
+                : decodeNatively(ids, skipSpecialTokens);
+    }
+
+    private boolean coveredByByteLevel(int[] ids) {
+        for (int id : ids) {
+            if (!byteLevel.covers(id)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    String decodeNatively(int[] ids, boolean skipSpecialTokens) {
         long[] longIds = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             longIds[i] = ids[i];
@@ -82,6 +131,11 @@ public final class Tokenizer implements AutoCloseable {
 
     public TokenDecoder decoder(boolean skipSpecialTokens) {
         return ids -> decode(ids, skipSpecialTokens);
+    }
+
+    /** Whether decoding runs in Java (a byte-level BPE vocabulary that decodes as the library does). */
+    boolean decodesInJava() {
+        return byteLevel != null;
     }
 
     /** One past the highest token id, counting added tokens. */
@@ -107,8 +161,13 @@ public final class Tokenizer implements AutoCloseable {
     private record AddedToken(String content, int id, boolean special) {
     }
 
-    /** The parts of tokenizer.json that DJL does not expose. */
-    private record Vocabulary(Map<String, Integer> tokenIds, Set<Integer> specialTokenIds, int size) {
+    /**
+     * The parts of tokenizer.json that DJL does not expose.
+     *
+     * @param byteLevel a BPE model with the ByteLevel decoder: each token stands for fixed bytes
+     */
+    private record Vocabulary(Map<String, Integer> tokenIds, Set<Integer> specialTokenIds, int size,
+                              boolean byteLevel) {
 
         static Vocabulary read(InputStream tokenizerJson, HuggingFaceTokenizer tokenizer) throws IOException {
             JsonNode root = new ObjectMapper().readTree(tokenizerJson);
@@ -141,7 +200,9 @@ public final class Tokenizer implements AutoCloseable {
                 }
                 maxId = Math.max(maxId, id);
             }
-            return new Vocabulary(Map.copyOf(ids), Set.copyOf(special), maxId + 1);
+            boolean byteLevel = "BPE".equals(root.path("model").path("type").asText())
+                    && "ByteLevel".equals(root.path("decoder").path("type").asText());
+            return new Vocabulary(Map.copyOf(ids), Set.copyOf(special), maxId + 1, byteLevel);
         }
     }
 }

@@ -10,6 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -100,6 +103,44 @@ class TokenizerTest {
         Files.copy(TestTokenizers.resource(TestTokenizers.BYTE_LEVEL), folder.resolve(Tokenizer.TOKENIZER_FILE));
         try (Tokenizer tokenizer = Tokenizer.load(folder)) {
             assertThat(tokenizer.decode(tokenizer.encode("ok 👌"))).isEqualTo("ok 👌");
+        }
+    }
+
+    @Test
+    void byteLevelVocabulariesDecodeInJavaExactlyAsTheLibraryDoes() {
+        for (Tokenizer tokenizer : List.of(bytes, merges, Tokenizer.load(io.dmtd.engine.TinyModel.folder()))) {
+            assertThat(tokenizer.decodesInJava()).isTrue();
+            SplittableRandom random = new SplittableRandom(7);
+            for (int n = 0; n < 3000; n++) {
+                int[] ids = random.ints(1 + random.nextInt(20), 0, tokenizer.vocabularySize()).toArray();
+                for (boolean skip : new boolean[] {false, true}) {
+                    assertThat(tokenizer.decode(ids, skip)).as("%s skip=%s", Arrays.toString(ids), skip)
+                            .isEqualTo(tokenizer.decodeNatively(ids, skip));
+                }
+            }
+        }
+    }
+
+    @Test
+    void invalidUtf8IsReplacedAsTheLibraryReplacesIt() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int n = 0; n < 20_000; n++) {
+            // single-byte tokens (id = byte): random bytes, mostly invalid UTF-8 around 0x80..0xFF
+            int[] ids = random.ints(1 + random.nextInt(10), 0x70, 256).toArray();
+            assertThat(bytes.decode(ids)).as(Arrays.toString(ids)).isEqualTo(bytes.decodeNatively(ids, false));
+        }
+    }
+
+    @Test
+    void otherDecodersStayWithTheLibrary(@TempDir Path folder) throws Exception {
+        String json = Files.readString(TestTokenizers.resource(TestTokenizers.BYTE_LEVEL));
+        String fused = json.replaceFirst("(\"decoder\"\\s*:\\s*\\{\\s*\"type\"\\s*:\\s*)\"ByteLevel\"", "$1\"Fuse\"");
+        assertThat(fused).isNotEqualTo(json);
+        Files.writeString(folder.resolve(Tokenizer.TOKENIZER_FILE), fused);
+        try (Tokenizer tokenizer = Tokenizer.load(folder)) {
+            assertThat(tokenizer.decodesInJava()).isFalse();
+            int[] ids = tokenizer.encode("ok 👌");
+            assertThat(tokenizer.decode(ids)).isEqualTo(tokenizer.decodeNatively(ids, false));
         }
     }
 }
