@@ -108,8 +108,12 @@ public final class GraphSessions implements AutoCloseable {
             case AUTO -> {
                 ProviderAvailability cuda = runtime.probeCuda(config.deviceId());
                 if (!cuda.available()) {
-                    log.warn("CUDA execution provider not available ({}); running {} on the CPU", cuda.detail(),
-                            manifest.name());
+                    String message = "running {} on the CPU: {}";
+                    if (cuda.inBuild()) {
+                        log.warn(message, manifest.name(), cuda.detail());
+                    } else {
+                        log.info(message, manifest.name(), cuda.detail());
+                    }
                 }
                 yield cuda.available();
             }

@@ -144,14 +144,14 @@ public final class OrtRuntime implements AutoCloseable {
      */
     public ProviderAvailability probeCuda(int deviceId) {
         if (!availableProviders().contains(SessionOptions.CUDA_PROVIDER)) {
-            return new ProviderAvailability(false, "this ONNX Runtime build has no "
+            return new ProviderAvailability(false, false, "this ONNX Runtime build has no "
                     + SessionOptions.CUDA_PROVIDER + " (use the GPU build)");
         }
         try (SessionOptions options = newSessionOptions()) {
             options.appendCuda(deviceId);
-            return new ProviderAvailability(true, SessionOptions.CUDA_PROVIDER + " loads for device " + deviceId);
+            return new ProviderAvailability(true, true, SessionOptions.CUDA_PROVIDER + " loads for device " + deviceId);
         } catch (OrtException e) {
-            return new ProviderAvailability(false, e.getMessage());
+            return new ProviderAvailability(true, false, e.getMessage());
         }
     }
 
