@@ -21,7 +21,7 @@ import java.util.Set;
  * a patch whose target matches nothing fails the rendering, so the overlays stay within what this renders faithfully
  * (the K3s test in Actions renders them with the real kustomize of kubectl).
  */
-final class Kustomization {
+public final class Kustomization {
 
     static final YAMLMapper YAML = new YAMLMapper();
     private static final Set<String> FIELDS = Set.of("apiVersion", "kind", "resources", "images", "patches");
@@ -63,7 +63,7 @@ final class Kustomization {
     }
 
     /** The objects {@code kustomize build folder} writes. */
-    static List<ObjectNode> build(Path folder) {
+    public static List<ObjectNode> build(Path folder) {
         return build(folder, List.of());
     }
 
@@ -92,7 +92,7 @@ final class Kustomization {
     }
 
     /** Every YAML document of a manifest file, each an object. */
-    static List<ObjectNode> readObjects(Path file) {
+    public static List<ObjectNode> readObjects(Path file) {
         try (var parser = YAML.createParser(file.toFile())) {
             List<ObjectNode> objects = new ArrayList<>();
             YAML.readValues(parser, ObjectNode.class).forEachRemaining(node -> {
@@ -144,7 +144,7 @@ final class Kustomization {
     }
 
     /** The objects as a YAML stream, as {@code kustomize build} prints them. */
-    static String toYaml(List<ObjectNode> objects) {
+    public static String toYaml(List<ObjectNode> objects) {
         StringBuilder out = new StringBuilder();
         try {
             for (ObjectNode object : objects) {
