@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.EnumMap;
@@ -19,7 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Prometheus metrics of generations: time to first token, inter-token latency, decode tokens/s, generated
- * tokens, DMTD trunk runs vs late-only steps, requests admitted/queued/running, and failures by kind.
+ * tokens, DMTD trunk runs vs late-only steps, requests admitted/queued/running, KV-cache slots in use, and
+ * failures by kind.
+ *
+ * <p>Queued, running and KV-cache use are also exported under the names vLLM gives them, because the Gateway
+ * API Inference Extension's endpoint picker reads those by default (its model-server protocol: gauges
+ * {@code vllm:num_requests_waiting}, {@code vllm:num_requests_running}, {@code vllm:kv_cache_usage_perc} as a
+ * fraction 0..1). Prometheus allows {@code :} in metric names and Micrometer's Prometheus naming convention
+ * keeps it, so these are plain gauges; {@code OpsTest} checks the exposed names.
  */
 public final class GenerationMetrics implements GenerationListener {
 
@@ -59,10 +67,39 @@ public final class GenerationMetrics implements GenerationListener {
         int slots = engine.info().slots();
         Gauge.builder("dmtd.requests.admitted", admitted, AtomicInteger::get)
                 .description("Requests admitted and not yet finished").register(registry);
-        Gauge.builder("dmtd.requests.running", engine, e -> Math.min(e.inFlight(), slots))
+        Gauge.builder("dmtd.requests.running", engine, e -> running(e, slots))
                 .description("Requests decoding in the engine").register(registry);
-        Gauge.builder("dmtd.queue.depth", engine, e -> Math.max(0, e.inFlight() - slots))
+        Gauge.builder("dmtd.queue.depth", engine, e -> queued(e, slots))
                 .description("Requests waiting for an engine slot").register(registry);
+        Gauge.builder("dmtd.kv.cache.usage", engine, e -> kvCacheUsage(e, slots))
+                .description("Fraction of the preallocated KV-cache slots in use (0..1)").register(registry);
+
+        Tags model = Tags.of("model_name", engine.info().modelId());
+        Gauge.builder("vllm:num_requests_waiting", engine, e -> queued(e, slots)).tags(model)
+                .description("Requests waiting for an engine slot (endpoint picker: TotalQueuedRequests)")
+                .register(registry);
+        Gauge.builder("vllm:num_requests_running", engine, e -> running(e, slots)).tags(model)
+                .description("Requests decoding in the engine (endpoint picker: TotalRunningRequests)")
+                .register(registry);
+        Gauge.builder("vllm:kv_cache_usage_perc", engine, e -> kvCacheUsage(e, slots)).tags(model)
+                .description("KV-cache slots in use over slots, 1 = full (endpoint picker: KVCacheUtilization)")
+                .register(registry);
+    }
+
+    private static int running(DmtdEngine engine, int slots) {
+        return Math.min(engine.inFlight(), slots);
+    }
+
+    private static int queued(DmtdEngine engine, int slots) {
+        return Math.max(0, engine.inFlight() - slots);
+    }
+
+    /**
+     * Every slot owns a KV cache preallocated for the full context, so a new request fits exactly when a slot is
+     * free: slots in use over slots is the utilization that decides whether it waits.
+     */
+    private static double kvCacheUsage(DmtdEngine engine, int slots) {
+        return slots == 0 ? 0 : (double) running(engine, slots) / slots;
     }
 
     @Override

@@ -7,11 +7,16 @@ import io.dmtd.engine.EngineUnavailableException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.Disposable;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -26,6 +31,8 @@ class OpsTest {
     ScriptedEngine engine;
     @Autowired
     EngineGuard guard;
+    @LocalServerPort
+    int port;
     WebTestClient client;
 
     @BeforeEach
@@ -73,6 +80,46 @@ class OpsTest {
                 "dmtd_decode_batch_sequences_total", "dmtd_queue_depth", "dmtd_requests_running",
                 "dmtd_errors_total{kind=\"overloaded\"}", "dmtd_decode_tokens_per_second",
                 "gen_ai_client_operation");
+    }
+
+    @Test
+    void endpointPickerReadsQueuedRunningAndKvCacheUnderVllmNames() {
+        // 2 slots: of 3 requests held in the engine, 2 run and 1 waits; every KV-cache slot is taken
+        engine.respond(ScriptedEngine.Script.of("slow", " reply").delayed(Duration.ZERO, Duration.ofSeconds(3)));
+        WebClient web = WebClient.builder().baseUrl("http://localhost:" + port)
+                .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + ServingTest.KEY).build();
+        List<Disposable> held = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            held.add(web.post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                    .retrieve().bodyToMono(String.class).subscribe());
+        }
+        try {
+            await().atMost(Duration.ofSeconds(2)).until(() -> engine.inFlight() == 3);
+            PrometheusText busy = scrape();
+            for (String gauge : List.of("vllm:num_requests_waiting", "vllm:num_requests_running",
+                    "vllm:kv_cache_usage_perc", "dmtd_queue_depth", "dmtd_requests_running", "dmtd_kv_cache_usage")) {
+                assertThat(busy.types()).as(gauge).containsEntry(gauge, "gauge");
+            }
+            assertThat(busy.samples()).containsEntry("vllm:num_requests_waiting{model_name=\"scripted-qwen3\"}", 1.0)
+                    .containsEntry("vllm:num_requests_running{model_name=\"scripted-qwen3\"}", 2.0)
+                    .containsEntry("vllm:kv_cache_usage_perc{model_name=\"scripted-qwen3\"}", 1.0);
+            assertThat(busy.value("dmtd_queue_depth")).contains(1.0);
+            assertThat(busy.value("dmtd_requests_running")).contains(2.0);
+            assertThat(busy.value("dmtd_kv_cache_usage")).contains(1.0);
+        } finally {
+            held.forEach(Disposable::dispose);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.inFlight() == 0);
+        PrometheusText idle = scrape();
+        assertThat(idle.value("vllm:num_requests_waiting")).contains(0.0);
+        assertThat(idle.value("vllm:num_requests_running")).contains(0.0);
+        assertThat(idle.value("vllm:kv_cache_usage_perc")).contains(0.0);
+    }
+
+    private PrometheusText scrape() {
+        return PrometheusText.parse(anonymous.get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody());
     }
 
     @Test
