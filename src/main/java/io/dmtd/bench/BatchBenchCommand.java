@@ -13,7 +13,10 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.List;
 
-/** {@code bench-batch}: aggregate decode tokens/s of concurrent sequences, batched against one run per sequence. */
+/**
+ * {@code bench-batch}: aggregate decode tokens/s of concurrent sequences, batched with aligned and unaligned cycles
+ * against one run per sequence, with time to first and second token and the roofline cost model.
+ */
 public final class BatchBenchCommand implements CliCommand {
 
     static final String MARKDOWN_FILE = "batch-bench.md";
@@ -26,7 +29,7 @@ public final class BatchBenchCommand implements CliCommand {
 
     @Override
     public String summary() {
-        return "concurrent sequences: batched decoding vs one run per sequence, per tau, against the cost model";
+        return "concurrent sequences: aligned and unaligned batched decoding vs one run per sequence, per tau, against the roofline cost model";
     }
 
     @Override
