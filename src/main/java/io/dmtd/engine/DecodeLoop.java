@@ -44,7 +44,6 @@ final class DecodeLoop implements Runnable {
     private final SamplerScratch samplerScratch = new SamplerScratch();
     private final LongAdder batchedSteps = new LongAdder();
     private final LongAdder batchedSequences = new LongAdder();
-    private volatile int largestPrefill;
     private volatile boolean stopping;
     private volatile boolean failed;
 
@@ -119,11 +118,6 @@ final class DecodeLoop implements Runnable {
         return batchedSequences.sum();
     }
 
-    /** The most prompt tokens prefilled in one loop iteration so far (bounded by the prefill chunk). */
-    int largestPrefill() {
-        return largestPrefill;
-    }
-
     @Override
     public void run() {
         try {
@@ -193,7 +187,6 @@ final class DecodeLoop implements Runnable {
             }
         }
         StepPlan plan = scheduler.plan(running);
-        largestPrefill = scheduler.largestPrefill();
         if (plan.isEmpty()) {
             return;
         }

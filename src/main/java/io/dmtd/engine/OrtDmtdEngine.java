@@ -187,11 +187,6 @@ public final class OrtDmtdEngine implements DmtdEngine {
         return loop.batchedSequences();
     }
 
-    /** The most prompt tokens prefilled in one decode-loop iteration so far, for tests of the prefill budget. */
-    int largestPrefillPerIteration() {
-        return loop.largestPrefill();
-    }
-
     /** Native scratch arenas the runtime has opened so far, for tests that no step allocates. */
     long nativeScratchAllocations() {
         return graphs.runtime().scratchArenasOpened();

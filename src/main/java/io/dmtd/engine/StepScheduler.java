@@ -29,7 +29,6 @@ final class StepScheduler {
     private final int slots;
     private final List<ActiveSequence> onGrid = new ArrayList<>();
     private long gridStep;
-    private int largestPrefill;
 
     StepScheduler(CyclePlanner planner, TrunkBatching batching, boolean batchDecode, boolean alignCycles,
                   int prefillChunk, int slots) {
@@ -39,11 +38,6 @@ final class StepScheduler {
         this.alignCycles = alignCycles;
         this.prefillChunk = prefillChunk;
         this.slots = slots;
-    }
-
-    /** The most prompt tokens one plan fed so far (bounded by the prefill chunk). */
-    int largestPrefill() {
-        return largestPrefill;
     }
 
     /**
@@ -75,7 +69,6 @@ final class StepScheduler {
                 onGrid.add(sequence);
             }
         }
-        largestPrefill = Math.max(largestPrefill, prefillChunk - budget);
         if (!onGrid.isEmpty()) {
             long next = onGrid.stream().mapToLong(s -> s.progress.decodesFromStep).min().orElseThrow();
             if (next > gridStep) {

@@ -88,7 +88,6 @@ class StepSchedulerTest {
         StepScheduler scheduler = scheduler(PROMPT_END, TrunkBatching.PER_SEQUENCE, true);
         StepPlan plan = scheduler.plan(running);
         assertThat(plan.feeds()).extracting(StepPlan.Feed::trunkRows).containsExactly(5, 3);
-        assertThat(scheduler.largestPrefill()).isEqualTo(8);
     }
 
     @Test
