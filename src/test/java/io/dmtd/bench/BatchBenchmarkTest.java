@@ -76,5 +76,15 @@ class BatchBenchmarkTest {
         assertThat(json.get("rows")).hasSize(2);
         assertThat(out.resolve(BatchBenchCommand.MARKDOWN_FILE)).content().contains("Batched decoding");
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("batch-bench.json");
+        assertThat(javax.imageio.ImageIO.read(out.resolve(BatchBenchCommand.CHART_FILE).toFile()).getWidth())
+                .isEqualTo(BatchChart.WIDTH);
+        // and the chart again from the saved report alone
+        Path again = out.resolve("again");
+        code = Cli.standard().run(new String[] {"bench-batch", "--chart-from",
+                        out.resolve(BatchBenchCommand.JSON_FILE).toString(), "--out", again.toString()},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertThat(code).isZero();
+        assertThat(again.resolve(BatchBenchCommand.CHART_FILE)).exists();
     }
 }
