@@ -63,6 +63,17 @@ final class MatmulPeak {
         }
     }
 
+    /**
+     * The weight-streaming rate a one-row matmul reaches through ONNX Runtime: [1, k] x [k, n] with a weight matrix of
+     * k n floats far larger than the caches (the decode steps' situation), bytes of the matrix over the fastest run.
+     * Lower than a plain streaming read: this is the bandwidth the graphs' matmuls get.
+     */
+    static double streamingBytesPerSecond(OrtRuntime runtime, int threads, int k, int n, int trials) {
+        Measurement one = measure(runtime, threads, 1, k, n, trials);
+        double seconds = 2.0 * k * n / one.flopsPerSecond();
+        return (double) k * n * Float.BYTES / seconds;
+    }
+
     /** The size the bench uses: 512 rows against a 1024 x 1024 matrix (4 MiB of weights, 1.07 GFLOP per run). */
     static Measurement measure(GraphSessions graphs, int threads) {
         if (graphs.cuda()) {

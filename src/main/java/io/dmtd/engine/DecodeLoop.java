@@ -35,6 +35,7 @@ final class DecodeLoop implements Runnable {
     private final PriorityQueue<SequenceSlot> freeSlots;
     private final List<SequenceSlot> slots;
     private final ActiveSequence[] bySlot;
+    private final StepRunner.Tokens tokensBySlot;
     private final List<ActiveSequence> running = new ArrayList<>();
     private final long[] ownSampling;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -58,6 +59,7 @@ final class DecodeLoop implements Runnable {
         this.freeSlots.addAll(slots);
         this.slots = List.copyOf(slots);
         this.bySlot = new ActiveSequence[slots.size()];
+        this.tokensBySlot = slot -> bySlot[slot].progress.tokens;
         this.ownSampling = new long[slots.size()];
         this.maxContext = maxContext;
     }
@@ -192,7 +194,7 @@ final class DecodeLoop implements Runnable {
         }
         long start = System.nanoTime();
         try {
-            runner.execute(plan, slot -> bySlot[slot].progress.tokens);
+            runner.execute(plan, tokensBySlot);
         } catch (RuntimeException e) {
             for (StepPlan.Feed feed : plan.feeds()) {
                 ActiveSequence sequence = bySlot[feed.slot()];

@@ -21,6 +21,8 @@ import java.util.List;
  */
 final class StepScheduler {
 
+    private static final Comparator<StepPlan.Feed> BY_SLOT = Comparator.comparingInt(StepPlan.Feed::slot);
+
     private final CyclePlanner planner;
     private final TrunkBatching batching;
     private final boolean batchDecode;
@@ -70,7 +72,10 @@ final class StepScheduler {
             }
         }
         if (!onGrid.isEmpty()) {
-            long next = onGrid.stream().mapToLong(s -> s.progress.decodesFromStep).min().orElseThrow();
+            long next = Long.MAX_VALUE;
+            for (ActiveSequence sequence : onGrid) {
+                next = Math.min(next, sequence.progress.decodesFromStep);
+            }
             if (next > gridStep) {
                 gridStep = next;  // everybody on the grid waits: skip the empty steps, alignment unchanged
             }
@@ -81,7 +86,7 @@ final class StepScheduler {
             }
             gridStep++;
         }
-        feeds.sort(Comparator.comparingInt(StepPlan.Feed::slot));
+        feeds.sort(BY_SLOT);
         return new StepPlan(feeds, trunkRuns(feeds), lateRuns(feeds), Arrays.asList(fills));
     }
 
