@@ -36,6 +36,7 @@ public record DmtdProperties(@DefaultValue Model model, @DefaultValue("auto") En
      * @param intraOpSpinning  let ONNX Runtime's threads spin between runs (only pays on otherwise idle cores)
      * @param prefillChunk     prompt tokens read per loop iteration (shared by the prompts being read)
      * @param batchDecode      decode all running sequences in one late-part run per step
+     * @param alignCycles      start each sequence's decoding on the batch's shared cycle grid, so that heads coincide
      * @param libraryFolder    folder with libonnxruntime (and CUDA provider libraries); empty = from the jar
      * @param cycleAnchor      overrides the manifest's cycle anchor
      * @param prefillLateInput overrides the manifest's prefill convention
@@ -44,13 +45,14 @@ public record DmtdProperties(@DefaultValue Model model, @DefaultValue("auto") En
     public record Engine(@DefaultValue("4") int slots, @DefaultValue("64") int queueCapacity,
                          @DefaultValue("0") int intraOpThreads, @DefaultValue("false") boolean intraOpSpinning,
                          @DefaultValue("256") int prefillChunk, @DefaultValue("true") boolean batchDecode,
+                         @DefaultValue("true") boolean alignCycles,
                          Path libraryFolder, CycleAnchor cycleAnchor, PrefillLateInput prefillLateInput,
                          HeadLateInput headLateInput) {
     }
 
     public EngineConfig engineConfig() {
         return new EngineConfig(device, deviceId, engine.slots(), engine.queueCapacity(), engine.intraOpThreads(),
-                engine.intraOpSpinning(), engine.prefillChunk(), engine.batchDecode(), model.verifyHashes(),
+                engine.intraOpSpinning(), engine.prefillChunk(), engine.batchDecode(), engine.alignCycles(),
                 Optional.ofNullable(engine.libraryFolder()),
                 Optional.ofNullable(engine.cycleAnchor()), Optional.ofNullable(engine.prefillLateInput()),
                 Optional.ofNullable(engine.headLateInput()));

@@ -81,7 +81,7 @@ public final class ChatCompletionHandler {
         return chatModel.stream(prompt)
                 .collect(CompletionAccumulator::new, CompletionAccumulator::add)
                 .flatMap(result -> {
-                    String id = "chatcmpl-" + UUID.randomUUID();
+                    String id = result.idOr("chatcmpl-" + UUID.randomUUID());
                     logCompletion(id, result.text(), result.stats());
                     return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
                             .bodyValue(json.mapper().writeValueAsBytes(json.completion(id, created, model, result)));
@@ -105,7 +105,9 @@ public final class ChatCompletionHandler {
                 });
     }
 
-    private Flux<byte[]> events(Prompt prompt, String id, long created, String model, boolean includeUsage) {
+    private Flux<byte[]> events(Prompt prompt, String fallbackId, long created, String model, boolean includeUsage) {
+        // the engine's request id, as the responses carry it: the stream's chunks and the engine's logs name one id
+        AtomicReference<String> id = new AtomicReference<>(fallbackId);
         AtomicBoolean sentFirst = new AtomicBoolean();
         AtomicInteger toolCalls = new AtomicInteger();
         AtomicReference<GenerationStats> stats = new AtomicReference<>();
@@ -115,8 +117,12 @@ public final class ChatCompletionHandler {
             if (finalStats != null) {
                 stats.set(finalStats);
             }
+            String responseId = response.getMetadata().getId();
+            if (responseId != null && !responseId.isEmpty()) {
+                id.set(responseId);
+            }
             boolean first = !sentFirst.get();
-            ObjectNode chunk = json.chunk(id, created, model, response, first, toolCalls.get());
+            ObjectNode chunk = json.chunk(id.get(), created, model, response, first, toolCalls.get());
             if (chunk == null) {
                 return Flux.empty();
             }
@@ -125,9 +131,9 @@ public final class ChatCompletionHandler {
             return Flux.just(event(chunk));
         });
         Flux<byte[]> tail = Flux.defer(() -> {
-            logCompletion(id, completionText == null ? null : completionText.toString(), stats.get());
+            logCompletion(id.get(), completionText == null ? null : completionText.toString(), stats.get());
             return includeUsage && stats.get() != null
-                    ? Flux.just(event(json.usageChunk(id, created, model, stats.get())), DONE)
+                    ? Flux.just(event(json.usageChunk(id.get(), created, model, stats.get())), DONE)
                     : Flux.just(DONE);
         });
         return chunks.concatWith(tail).onErrorResume(error -> {
@@ -135,7 +141,7 @@ public final class ChatCompletionHandler {
                 return Flux.error(error); // not committed yet: answered with a proper status
             }
             ApiException api = errors.toApiException(error);
-            log.warn("stream {} failed after its first event: {}", id, api.getMessage());
+            log.warn("stream {} failed after its first event: {}", id.get(), api.getMessage());
             return Flux.just(sse(errors.body(api)), DONE);
         });
     }

@@ -17,8 +17,12 @@ final class CompletionAccumulator {
     private final List<AssistantMessage.ToolCall> toolCalls = new ArrayList<>();
     private String finishReason;
     private GenerationStats stats;
+    private String id;
 
     void add(ChatResponse response) {
+        if (id == null && response.getMetadata().getId() != null && !response.getMetadata().getId().isEmpty()) {
+            id = response.getMetadata().getId();  // the engine's request id: logs and response name one request
+        }
         Generation generation = response.getResult();
         if (generation != null) {
             AssistantMessage output = generation.getOutput();
@@ -59,5 +63,10 @@ final class CompletionAccumulator {
 
     GenerationStats stats() {
         return stats;
+    }
+
+    /** The id the responses carried (the engine's request id), or the fallback when they carried none. */
+    String idOr(String fallback) {
+        return id != null ? id : fallback;
     }
 }

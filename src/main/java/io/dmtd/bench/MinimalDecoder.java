@@ -1,11 +1,11 @@
 package io.dmtd.bench;
 
+import io.dmtd.engine.Conventions;
+import io.dmtd.engine.CyclePlanner;
 import io.dmtd.engine.EngineConfig;
 import io.dmtd.engine.GraphSessions;
-import io.dmtd.model.CycleAnchor;
-import io.dmtd.model.HeadLateInput;
+import io.dmtd.model.GraphPorts;
 import io.dmtd.model.ModelManifest;
-import io.dmtd.model.PrefillLateInput;
 import io.dmtd.ort.ElementType;
 import io.dmtd.ort.IoBinding;
 import io.dmtd.ort.OrtSession;
@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * The floor the engine is measured against: the same two graphs, opened with the same session options
  * ({@link GraphSessions}), driven by the smallest loop that still decodes DMTD: KV caches bound in place once,
- * head / late-only routing with the cyclical refill, greedy argmax. No queue, no thread hand-off, no sampler, no
+ * head / late-only routing with the cyclical refill (the engine's {@link CyclePlanner}: the same rules, not a copy),
+ * greedy argmax. No queue, no thread hand-off, no sampler, no
  * detokenizer, no statistics beyond one clock per graph. It prefills the whole prompt in one run, so the engine is
  * compared with a prefill chunk at least as long as the prompt; it then decodes the same tokens (a test holds it).
  */
@@ -47,9 +48,9 @@ public final class MinimalDecoder implements AutoCloseable {
     private final GraphSessions graphs;
     private final OrtSession trunk;
     private final OrtSession late;
-    private final CycleAnchor anchor;
-    private final PrefillLateInput prefillInput;
-    private final HeadLateInput headInput;
+    private final CyclePlanner planner;
+    private final GraphPorts.Trunk trunkPorts;
+    private final GraphPorts.Late latePorts;
     private final int maxChunk;
     private final int hiddenSize;
     private final int vocabSize;
@@ -78,9 +79,11 @@ public final class MinimalDecoder implements AutoCloseable {
         this.graphs = GraphSessions.open(manifest, config);
         this.trunk = graphs.trunk();
         this.late = graphs.late();
-        this.anchor = config.cycleAnchor().orElse(manifest.cycleAnchor());
-        this.prefillInput = config.prefillLateInput().orElse(manifest.prefillLateInput());
-        this.headInput = config.headLateInput().orElse(manifest.headLateInput());
+        this.planner = new CyclePlanner(new Conventions(config.cycleAnchor().orElse(manifest.cycleAnchor()),
+                config.prefillLateInput().orElse(manifest.prefillLateInput()),
+                config.headLateInput().orElse(manifest.headLateInput())));
+        this.trunkPorts = GraphPorts.trunk(manifest.trunk());
+        this.latePorts = GraphPorts.late(manifest.late());
         this.maxChunk = maxChunk;
         this.hiddenSize = manifest.hiddenSize();
         this.vocabSize = manifest.vocabSize();
@@ -110,7 +113,7 @@ public final class MinimalDecoder implements AutoCloseable {
             long[] kvShape = {1, manifest.numKvHeads(), manifest.maxContext(), manifest.headDim()};
             bindCaches(trunkBinding, manifest.trunkLayers(), modelType, kvShape);
             bindCaches(lateBinding, manifest.lateLayers(), modelType, kvShape);
-            lateBinding.bindOutput("logits", logits);
+            lateBinding.bindOutput(latePorts.logits(), logits);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -156,12 +159,7 @@ public final class MinimalDecoder implements AutoCloseable {
         writeIds(tokens, 0, promptLength);
         runTrunk(promptLength);
         for (int row = 0; row < promptLength; row++) {
-            boolean head = isHead(row, tau, promptLength);
-            switch (prefillInput) {
-                case GATED -> setGate(row, head ? headEmbedWeight() : 1, head ? 1 : 0);
-                case HIDDEN -> setGate(row, 0, 1);
-                case EMBED_PLUS_HIDDEN -> setGate(row, 1, 1);
-            }
+            setGate(row, planner.prefillGate(row, tau, promptLength));
         }
         runLate(promptLength, hiddenViews[promptLength]);
         tokens[promptLength] = argmax();
@@ -176,17 +174,17 @@ public final class MinimalDecoder implements AutoCloseable {
             setLengths(position + 1);
             long t0 = System.nanoTime();
             OrtTensor lateHidden;
-            if (isHead(position, tau, promptLength)) {
+            if (planner.isHead(position, tau, promptLength)) {
                 int rows = position + 1 - trunkFilled;  // the refill chunk: what late-only steps skipped, then this one
                 writeIds(tokens, trunkFilled, rows);
                 runTrunk(rows);
                 trunkFilled = position + 1;
                 trunkRuns++;
                 lateHidden = lastRowViews[rows];
-                setGate(0, headEmbedWeight(), 1);
+                setGate(0, planner.headGate());
             } else {
                 lateHidden = zeroHidden;
-                setGate(0, 1, 0);
+                setGate(0, CyclePlanner.Gate.EMBED_ONLY);
             }
             long t1 = System.nanoTime();
             writeIds(tokens, position, 1);
@@ -204,14 +202,6 @@ public final class MinimalDecoder implements AutoCloseable {
         return new Run(generated, decodeNanos, trunkNanos, lateNanos, argmaxNanos, trunkRuns);
     }
 
-    private boolean isHead(int position, int tau, int promptLength) {
-        return Math.floorMod(position - (anchor == CycleAnchor.ABSOLUTE ? 0 : promptLength), tau) == 0;
-    }
-
-    private float headEmbedWeight() {
-        return headInput == HeadLateInput.EMBED_PLUS_HIDDEN ? 1 : 0;
-    }
-
     private void setLengths(int length) {
         seqlensK.hostData().set(ValueLayout.JAVA_INT, 0, length - 1);
         totalLength.hostData().set(ValueLayout.JAVA_INT, 0, length);
@@ -224,31 +214,24 @@ public final class MinimalDecoder implements AutoCloseable {
         }
     }
 
-    private void setGate(int row, float embedWeight, float hiddenWeight) {
-        MemorySegment data = gate.hostData();
-        if (half) {
-            data.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row, Float.floatToFloat16(embedWeight));
-            data.setAtIndex(ValueLayout.JAVA_SHORT, 2L * row + 1, Float.floatToFloat16(hiddenWeight));
-        } else {
-            data.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row, embedWeight);
-            data.setAtIndex(ValueLayout.JAVA_FLOAT, 2L * row + 1, hiddenWeight);
-        }
+    private void setGate(int row, CyclePlanner.Gate g) {
+        g.writeTo(gate.hostData(), row, half);
     }
 
     private void runTrunk(int rows) {
-        trunkBinding.bindInput("input_ids", idsViews[rows]);
-        trunkBinding.bindInput("seqlens_k", seqlensK);
-        trunkBinding.bindInput("total_sequence_length", totalLength);
-        trunkBinding.bindOutput("hidden", hiddenViews[rows]);
+        trunkBinding.bindInput(trunkPorts.inputIds(), idsViews[rows]);
+        trunkBinding.bindInput(trunkPorts.seqlensK(), seqlensK);
+        trunkBinding.bindInput(trunkPorts.totalSequenceLength(), totalLength);
+        trunkBinding.bindOutput(trunkPorts.hidden(), hiddenViews[rows]);
         trunk.run(trunkBinding);
     }
 
     private void runLate(int rows, OrtTensor lateHidden) {
-        lateBinding.bindInput("input_ids", idsViews[rows]);
-        lateBinding.bindInput("hidden", lateHidden);
-        lateBinding.bindInput("gate", gateViews[rows]);
-        lateBinding.bindInput("seqlens_k", seqlensK);
-        lateBinding.bindInput("total_sequence_length", totalLength);
+        lateBinding.bindInput(latePorts.inputIds(), idsViews[rows]);
+        lateBinding.bindInput(latePorts.hidden(), lateHidden);
+        lateBinding.bindInput(latePorts.gate(), gateViews[rows]);
+        lateBinding.bindInput(latePorts.seqlensK(), seqlensK);
+        lateBinding.bindInput(latePorts.totalSequenceLength(), totalLength);
         late.run(lateBinding);
     }
 

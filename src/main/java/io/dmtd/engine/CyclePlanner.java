@@ -16,12 +16,12 @@ public final class CyclePlanner {
 
     /** Gate of one late-layer input row. */
     public record Gate(float embedWeight, float hiddenWeight) {
-        static final Gate EMBED_ONLY = new Gate(1, 0);
-        static final Gate HIDDEN_ONLY = new Gate(0, 1);
-        static final Gate EMBED_PLUS_HIDDEN = new Gate(1, 1);
+        public static final Gate EMBED_ONLY = new Gate(1, 0);
+        public static final Gate HIDDEN_ONLY = new Gate(0, 1);
+        public static final Gate EMBED_PLUS_HIDDEN = new Gate(1, 1);
 
         /** Writes this gate as row {@code row} of a host [rows, 2] gate input in the model's dtype. */
-        void writeTo(MemorySegment gates, long row, boolean halfPrecision) {
+        public void writeTo(MemorySegment gates, long row, boolean halfPrecision) {
             if (halfPrecision) {
                 gates.setAtIndex(ValueLayout.JAVA_SHORT, 2 * row, Float.floatToFloat16(embedWeight));
                 gates.setAtIndex(ValueLayout.JAVA_SHORT, 2 * row + 1, Float.floatToFloat16(hiddenWeight));
@@ -42,13 +42,18 @@ public final class CyclePlanner {
         return conventions;
     }
 
-    /** Whether {@code position} heads a cycle of length tau in a sequence whose prompt has promptLength tokens. */
+    /**
+     * Whether {@code position} heads a cycle of length tau (>= 1: the request's constructor and the engine checked it)
+     * in a sequence whose prompt has promptLength tokens.
+     */
     public boolean isHead(int position, int tau, int promptLength) {
-        if (tau < 1) {
-            throw new IllegalArgumentException("tau must be >= 1, was " + tau);
-        }
+        return stepsToHead(position, tau, promptLength) == 0;
+    }
+
+    /** Decode steps from {@code position} to the next head at or after it: 0 when it is one, at most tau - 1. */
+    public int stepsToHead(int position, int tau, int promptLength) {
         int anchor = conventions.cycleAnchor() == CycleAnchor.ABSOLUTE ? 0 : promptLength;
-        return Math.floorMod(position - anchor, tau) == 0;
+        return Math.floorMod(anchor - position, tau);
     }
 
     public Gate headGate() {

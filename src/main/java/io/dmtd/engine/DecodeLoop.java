@@ -18,54 +18,50 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
- * The engine thread: admits queued requests into free slots (lowest first, so batches stay narrow), then advances
- * every running sequence once per iteration: a sequence whose prompt is not yet in the caches gets one prefill chunk;
- * all the others decode one token together in one {@link BatchedRunner} step (or, when a single sequence decodes,
- * in a step of its own that keeps the hidden state on the device). It samples, detokenizes and emits. It alone
- * touches the sessions, slots and sequences.
+ * The engine thread: admits queued requests into free slots (lowest first, so batches stay narrow), then runs one step
+ * per iteration: the {@link StepScheduler} plans it (prompt chunks for the sequences reading their prompts, one decode
+ * step for the others), the {@link StepRunner} executes the plan, and this loop samples, detokenizes and emits. It
+ * alone touches the sessions, slots and sequences.
  */
 final class DecodeLoop implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(DecodeLoop.class);
     private static final long IDLE_POLL_MILLIS = 50;
 
-    private final ModelRunner runner;
-    private final @Nullable BatchedRunner batched;
+    private final StepScheduler scheduler;
+    private final StepRunner runner;
     private final ChunkEmitter emitter;
     private final BlockingQueue<ActiveSequence> queue;
     private final PriorityQueue<SequenceSlot> freeSlots;
+    private final List<SequenceSlot> slots;
     private final ActiveSequence[] bySlot;
+    private final StepRunner.Tokens tokensBySlot;
     private final List<ActiveSequence> running = new ArrayList<>();
-    private final List<ActiveSequence> decoding = new ArrayList<>();
-    private final int[] trunkRows;
     private final long[] ownSampling;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final int maxContext;
-    private final int prefillChunk;
     private final int admissionLimit;
-    private final ModelRunner.Timing timing = new ModelRunner.Timing();
     /** Vocabulary-sized sampling scratch, lent to each sampler in turn: it holds nothing between calls. */
     private final SamplerScratch samplerScratch = new SamplerScratch();
     private final LongAdder batchedSteps = new LongAdder();
     private final LongAdder batchedSequences = new LongAdder();
-    private volatile int largestPrefill;
     private volatile boolean stopping;
     private volatile boolean failed;
 
-    DecodeLoop(ModelRunner runner, @Nullable BatchedRunner batched, ChunkEmitter emitter, List<SequenceSlot> slots,
-               int queueCapacity, int maxContext, int prefillChunk) {
+    DecodeLoop(StepScheduler scheduler, StepRunner runner, ChunkEmitter emitter, List<SequenceSlot> slots,
+               int queueCapacity, int maxContext) {
+        this.scheduler = scheduler;
         this.runner = runner;
-        this.batched = batched;
         this.emitter = emitter;
         this.admissionLimit = queueCapacity + slots.size();
         this.queue = new ArrayBlockingQueue<>(admissionLimit);
         this.freeSlots = new PriorityQueue<>(Comparator.comparingInt((SequenceSlot slot) -> slot.index));
         this.freeSlots.addAll(slots);
+        this.slots = List.copyOf(slots);
         this.bySlot = new ActiveSequence[slots.size()];
-        this.trunkRows = new int[slots.size()];
+        this.tokensBySlot = slot -> bySlot[slot].progress.tokens;
         this.ownSampling = new long[slots.size()];
         this.maxContext = maxContext;
-        this.prefillChunk = prefillChunk;
     }
 
     /** Queues a sequence; false when running + queued would exceed slots + queue capacity. Any thread. */
@@ -124,11 +120,6 @@ final class DecodeLoop implements Runnable {
         return batchedSequences.sum();
     }
 
-    /** The most prompt tokens prefilled in one loop iteration so far (bounded by the prefill chunk). */
-    int largestPrefill() {
-        return largestPrefill;
-    }
-
     @Override
     public void run() {
         try {
@@ -178,71 +169,105 @@ final class DecodeLoop implements Runnable {
             finish(sequence, FinishReason.CANCELLED);
             return;
         }
-        sequence.slot = freeSlots.poll();
-        bySlot[sequence.slot.index] = sequence;
-        sequence.startedNanos = System.nanoTime();
+        SequenceSlot slot = freeSlots.poll();
+        sequence.progress.slot = slot.index;
+        bySlot[slot.index] = sequence;
+        sequence.counters.startedNanos = System.nanoTime();
         running.add(sequence);
     }
 
     /**
-     * One prefill chunk of {@code rows} prompt tokens. A long prompt takes one chunk per loop iteration, between the
-     * decode steps of the other sequences, so it delays their next tokens by a chunk at most rather than by the whole
-     * prompt.
-     *
-     * @return false when the sequence ended (its first token may already finish it)
-     */
-    private boolean prefill(ActiveSequence sequence, int rows) {
-        long start = System.nanoTime();
-        timing.reset();
-        int prompt = sequence.promptLength;
-        int from = sequence.trunkFilled;
-        runner.prefillChunk(sequence.slot, sequence.tokens, from, rows, sequence.tau, prompt, timing);
-        sequence.trunkFilled = from + rows;
-        sequence.lateFilled = from + rows;
-        sequence.prefillNanos += System.nanoTime() - start;
-        return sequence.lateFilled < prompt || emitNext(sequence, sequence.slot.logitsData());
-    }
-
-    /**
-     * One iteration: prompt tokens for the sequences still reading their prompts, at most {@code prefillChunk} of
-     * them in all (oldest first: several short prompts share an iteration, a long one takes it alone, so the decode
-     * step below waits for one chunk at most however many prompts arrive together), then one decode step for all the
-     * others. A sequence whose prompt completes here emits its first token now and decodes from the next iteration.
+     * One iteration: drop the cancelled, plan the step, run it, then sample for every feed that ends at a next token
+     * (each decode step, a prompt's last chunk). A failed run fails every sequence the plan fed; the others go on.
      */
     private void iterate() {
-        decoding.clear();
-        int budget = prefillChunk;
-        int prefilled = 0;
         for (int i = 0; i < running.size(); i++) {
             ActiveSequence sequence = running.get(i);
-            boolean alive = true;
             if (sequence.cancelled()) {
                 finish(sequence, FinishReason.CANCELLED);
-                alive = false;
-            } else if (sequence.lateFilled < sequence.promptLength) {
-                int rows = Math.min(budget, sequence.promptLength - sequence.trunkFilled);
-                if (rows > 0) {
-                    budget -= rows;
-                    prefilled += rows;
-                    alive = guarded(sequence, () -> prefill(sequence, rows));
-                    emitter.flush();  // a first token goes out now, not after the other prompts' chunks
-                }
-            } else {
-                decoding.add(sequence);
-            }
-            if (!alive) {
                 running.remove(i--);
             }
         }
-        largestPrefill = Math.max(largestPrefill, prefilled);
-        if (decoding.size() == 1 || (batched == null && !decoding.isEmpty())) {
-            for (ActiveSequence sequence : decoding) {
-                if (!guarded(sequence, () -> step(sequence))) {
-                    running.remove(sequence);
+        StepPlan plan = scheduler.plan(running);
+        if (plan.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            runner.execute(plan, tokensBySlot);
+        } catch (RuntimeException e) {
+            for (StepPlan.Feed feed : plan.feeds()) {
+                ActiveSequence sequence = bySlot[feed.slot()];
+                fail(sequence, e);
+                running.remove(sequence);
+            }
+            return;
+        }
+        for (StepPlan.Run run : plan.lateRuns()) {
+            if (run.batched()) {
+                batchedSteps.increment();
+                batchedSequences.add(run.feeds().size());
+            }
+        }
+        StepRunner.Timing timing = runner.timing();
+        int decodeFeeds = 0;
+        for (StepPlan.Feed feed : plan.feeds()) {
+            ActiveSequence sequence = bySlot[feed.slot()];
+            ActiveSequence.Progress p = sequence.progress;
+            if (feed.kind() == StepPlan.Kind.PROMPT) {
+                p.trunkFilled = feed.filledAfter();
+                p.lateFilled = feed.filledAfter();
+                sequence.counters.prefillNanos += timing.promptNanosBySlot[feed.slot()];
+                continue;
+            }
+            decodeFeeds++;
+            ActiveSequence.Counters c = sequence.counters;
+            if (feed.kind() == StepPlan.Kind.HEAD) {
+                c.trunkRuns++;
+                c.refillRows += feed.trunkRows() - 1;
+                p.trunkFilled = feed.filledAfter();
+            } else {
+                c.lateOnlySteps++;
+            }
+            p.lateFilled = feed.filledAfter();
+            c.trunkNanos += timing.decodeTrunkNanos;  // before emitting: a last token's statistics include them
+            c.lateNanos += timing.decodeLateNanos;
+        }
+        long sampling = 0;
+        for (int i = 0; i < plan.feeds().size(); i++) {
+            StepPlan.Feed feed = plan.feeds().get(i);
+            ActiveSequence sequence = bySlot[feed.slot()];
+            ownSampling[feed.slot()] = 0;
+            if (!feed.samples(sequence.promptLength)) {
+                continue;
+            }
+            long before = sequence.counters.samplingNanos;
+            MemorySegment logits = runner.logits(feed.slot());
+            if (!guarded(sequence, () -> emitNext(sequence, logits))) {
+                running.remove(sequence);
+            }
+            if (feed.kind() != StepPlan.Kind.PROMPT) {
+                ownSampling[feed.slot()] = sequence.counters.samplingNanos - before;
+                sampling += ownSampling[feed.slot()];
+            }
+        }
+        // each decoding sequence waited for the whole step: it is charged all of it, the others' sampling included
+        long promptNanos = 0;
+        for (long nanos : timing.promptNanosBySlot) {
+            promptNanos += nanos;
+        }
+        long other = System.nanoTime() - start - timing.decodeTrunkNanos - timing.decodeLateNanos - sampling
+                - promptNanos;
+        if (decodeFeeds > 0) {
+            for (StepPlan.Feed feed : plan.feeds()) {
+                if (feed.kind() != StepPlan.Kind.PROMPT) {
+                    ActiveSequence.Counters c = bySlot[feed.slot()] == null ? null : bySlot[feed.slot()].counters;
+                    if (c != null) {
+                        c.samplingNanos += sampling - ownSampling[feed.slot()];
+                        c.otherNanos += Math.max(0, other);
+                    }
                 }
             }
-        } else if (decoding.size() > 1) {
-            stepBatch();
         }
     }
 
@@ -256,101 +281,30 @@ final class DecodeLoop implements Runnable {
         }
     }
 
-    private boolean step(ActiveSequence sequence) {
-        long start = System.nanoTime();
-        timing.reset();
-        int position = sequence.lateFilled;
-        int rows = runner.decodeStep(sequence.slot, sequence.tokens, position, sequence.trunkFilled,
-                sequence.tau, sequence.promptLength, timing);
-        advanceFills(sequence, position, rows);
-        sequence.trunkNanos += timing.trunkNanos;
-        sequence.lateNanos += timing.lateNanos;
-        long samplingBefore = sequence.samplingNanos;
-        boolean more = emitNext(sequence, sequence.slot.logitsData());
-        long sampling = sequence.samplingNanos - samplingBefore;
-        sequence.otherNanos += System.nanoTime() - start - timing.trunkNanos - timing.lateNanos - sampling;
-        return more;
-    }
-
-    /**
-     * One decode step for every sequence in {@link #decoding}, in one batch. Each sequence is charged the whole step
-     * (it waited for all of it): the trunk runs, the shared late run, the sampling of all, the rest as other.
-     * A failed run fails every sequence of the batch; the sequences that were not in it keep running.
-     */
-    private void stepBatch() {
-        long start = System.nanoTime();
-        timing.reset();
-        try {
-            batched.step(decoding, bySlot, trunkRows, timing);
-        } catch (RuntimeException e) {
-            for (ActiveSequence sequence : decoding) {
-                fail(sequence, e);
-                running.remove(sequence);
-            }
-            return;
-        }
-        batchedSteps.increment();
-        batchedSequences.add(decoding.size());
-        for (int i = 0; i < decoding.size(); i++) {
-            ActiveSequence sequence = decoding.get(i);
-            advanceFills(sequence, sequence.lateFilled, trunkRows[i]);
-            sequence.trunkNanos += timing.trunkNanos;  // before emitting: a last token's statistics include them
-            sequence.lateNanos += timing.lateNanos;
-        }
-        long sampling = 0;
-        for (int i = 0; i < decoding.size(); i++) {
-            ActiveSequence sequence = decoding.get(i);
-            long before = sequence.samplingNanos;
-            MemorySegment logits = batched.logits(sequence.slot);
-            if (!guarded(sequence, () -> emitNext(sequence, logits))) {
-                running.remove(sequence);
-            }
-            ownSampling[i] = sequence.samplingNanos - before;
-            sampling += ownSampling[i];
-        }
-        long other = System.nanoTime() - start - timing.trunkNanos - timing.lateNanos - sampling;
-        for (int i = 0; i < decoding.size(); i++) {
-            ActiveSequence sequence = decoding.get(i);
-            sequence.samplingNanos += sampling - ownSampling[i];
-            sequence.otherNanos += other;
-        }
-    }
-
-    /** Moves the two fill lengths past a decoded position and counts the step as a trunk run or late-only. */
-    private static void advanceFills(ActiveSequence sequence, int position, int trunkRows) {
-        if (trunkRows > 0) {
-            sequence.trunkRuns++;
-            sequence.refillRows += trunkRows - 1;
-            sequence.trunkFilled = position + 1;
-        } else {
-            sequence.lateOnlySteps++;
-        }
-        sequence.lateFilled = position + 1;
-    }
-
     /** Samples the next token from the slot's logits, emits it; false when the sequence ended. */
     private boolean emitNext(ActiveSequence sequence, MemorySegment logits) {
         long sampleStart = System.nanoTime();
         int token = sequence.sampler.sample(logits, samplerScratch);
         sequence.sampler.accept(token);
-        sequence.samplingNanos += System.nanoTime() - sampleStart;
-        sequence.generated++;
-        if (sequence.firstTokenNanos == 0) {
-            sequence.firstTokenNanos = System.nanoTime();
+        sequence.counters.samplingNanos += System.nanoTime() - sampleStart;
+        sequence.progress.generated++;
+        if (sequence.counters.firstTokenNanos == 0) {
+            sequence.counters.firstTokenNanos = System.nanoTime();
         }
         if (sequence.stopIds.contains(token)) {
             flushText(sequence, new int[] {token});
             finish(sequence, FinishReason.STOP);
             return false;
         }
-        sequence.tokens[sequence.length++] = token;
+        sequence.progress.tokens[sequence.progress.length++] = token;
         StopStringMatcher.Result text = sequence.stopStrings.accept(sequence.detokenizer.accept(token));
         if (text.stopped()) {
             emitter.next(sequence.sink, new GenerationChunk.Delta(new int[] {token}, text.text()));
             finish(sequence, FinishReason.STOP);
             return false;
         }
-        boolean full = sequence.generated >= sequence.request.maxNewTokens() || sequence.length >= maxContext;
+        boolean full = sequence.progress.generated >= sequence.request.maxNewTokens()
+                || sequence.progress.length >= maxContext;
         if (full) {
             String rest = text.text() + sequence.stopStrings.accept(sequence.detokenizer.flush()).text()
                     + sequence.stopStrings.flush();
@@ -384,10 +338,11 @@ final class DecodeLoop implements Runnable {
     }
 
     private void release(ActiveSequence sequence) {
-        if (sequence.slot != null) {
-            bySlot[sequence.slot.index] = null;
-            freeSlots.add(sequence.slot);
-            sequence.slot = null;
+        int slot = sequence.progress.slot;
+        if (slot >= 0) {
+            bySlot[slot] = null;
+            freeSlots.add(slots.get(slot));
+            sequence.progress.slot = -1;
         }
         inFlight.decrementAndGet();
     }

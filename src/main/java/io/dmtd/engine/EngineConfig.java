@@ -19,7 +19,9 @@ import java.util.Optional;
  * @param prefillChunk    prompt tokens read per loop iteration, shared oldest first by the prompts being read (long
  *                        prompts are prefilled in chunks; the decode step waits for one chunk at most)
  * @param batchDecode     decode the sequences of all slots in one late run per step (else one run per sequence)
- * @param verifyHashes    check the graphs' SHA-256 against the manifest at load
+ * @param alignCycles     start each sequence's decoding on the batch's shared cycle grid (it may wait up to tau - 1
+ *                        steps after its first token), so that the heads of the running sequences fall on the same
+ *                        steps; tokens are unchanged, only when its second token comes
  * @param libraryFolder   a folder holding libonnxruntime (+ CUDA provider libraries); empty = from the classpath
  */
 public record EngineConfig(
@@ -31,7 +33,7 @@ public record EngineConfig(
         boolean intraOpSpinning,
         int prefillChunk,
         boolean batchDecode,
-        boolean verifyHashes,
+        boolean alignCycles,
         Optional<Path> libraryFolder,
         Optional<CycleAnchor> cycleAnchor,
         Optional<PrefillLateInput> prefillLateInput,
@@ -70,32 +72,37 @@ public record EngineConfig(
 
     public EngineConfig withDevice(Device newDevice) {
         return new EngineConfig(newDevice, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batchDecode, alignCycles, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withSlots(int newSlots, int newQueueCapacity) {
         return new EngineConfig(device, deviceId, newSlots, newQueueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batchDecode, alignCycles, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withPrefillChunk(int chunk) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                chunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                chunk, batchDecode, alignCycles, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withIntraOpThreads(int threads) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, threads, intraOpSpinning,
-                prefillChunk, batchDecode, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batchDecode, alignCycles, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withBatchDecode(boolean batched) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, batched, verifyHashes, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+                prefillChunk, batched, alignCycles, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
+    }
+
+    public EngineConfig withAlignedCycles(boolean aligned) {
+        return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
+                prefillChunk, batchDecode, aligned, libraryFolder, cycleAnchor, prefillLateInput, headLateInput);
     }
 
     public EngineConfig withConventions(CycleAnchor anchor, PrefillLateInput prefill, HeadLateInput head) {
         return new EngineConfig(device, deviceId, slots, queueCapacity, intraOpThreads, intraOpSpinning,
-                prefillChunk, batchDecode, verifyHashes, libraryFolder, Optional.ofNullable(anchor), Optional.ofNullable(prefill),
+                prefillChunk, batchDecode, alignCycles, libraryFolder, Optional.ofNullable(anchor), Optional.ofNullable(prefill),
                 Optional.ofNullable(head));
     }
 }

@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 
 /**
  * The ONNX Runtime side of a loaded model: the runtime, the trunk and late sessions on the chosen device, and where
- * KV caches and the trunk-to-late hidden state live (device memory: on CUDA they never leave the GPU). Checks at load
+ * KV caches and the trunk-to-late hidden state live (device memory: on CUDA the caches never leave the GPU, nor does
+ * the hidden state of a run of one sequence; a batched late run takes its hidden rows from the host). Checks at load
  * that both graphs have exactly the inputs and outputs the manifest states.
  */
 public final class GraphSessions implements AutoCloseable {

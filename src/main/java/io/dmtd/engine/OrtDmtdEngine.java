@@ -4,7 +4,6 @@ import io.dmtd.model.ModelManifest;
 import io.dmtd.sampling.Sampler;
 import io.dmtd.text.StreamingDetokenizer;
 import io.dmtd.text.Tokenizer;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -33,7 +32,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
     private final GraphSessions graphs;
     private final KvCaches caches;
     private final List<SequenceSlot> slots = new ArrayList<>();
-    private final @Nullable BatchedRunner batched;
+    private final StepRunner runner;
     private final ChunkEmitter emitter;
     private final DecodeLoop loop;
     private final Thread thread;
@@ -48,7 +47,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
         this.config = config;
         this.graphs = GraphSessions.open(manifest, config);
         KvCaches allocated = null;
-        BatchedRunner batchRunner = null;
+        StepRunner stepRunner = null;
         ChunkEmitter chunkEmitter = null;
         try {
             this.conventions = new Conventions(
@@ -60,19 +59,18 @@ public final class OrtDmtdEngine implements DmtdEngine {
             for (int i = 0; i < config.slots(); i++) {
                 slots.add(new SequenceSlot(i, manifest, graphs, allocated, maxChunk));
             }
-            ModelRunner runner = new ModelRunner(graphs, new CyclePlanner(conventions));
-            if (config.batchDecode() && config.slots() > 1) {
-                batchRunner = new BatchedRunner(runner, manifest, graphs, allocated, config.slots());
-            }
+            stepRunner = new StepRunner(manifest, graphs, allocated, slots);
+            StepScheduler scheduler = new StepScheduler(new CyclePlanner(conventions), TrunkBatching.PER_SEQUENCE,
+                    config.batchDecode(), config.alignCycles(), config.prefillChunk(), config.slots());
             chunkEmitter = new ChunkEmitter();
-            this.loop = new DecodeLoop(runner, batchRunner, chunkEmitter, slots, config.queueCapacity(),
-                    manifest.maxContext(), Math.min(config.prefillChunk(), maxChunk));
+            this.loop = new DecodeLoop(scheduler, stepRunner, chunkEmitter, slots, config.queueCapacity(),
+                    manifest.maxContext());
         } catch (RuntimeException e) {
             if (chunkEmitter != null) {
                 chunkEmitter.close();
             }
-            if (batchRunner != null) {
-                batchRunner.close();
+            if (stepRunner != null) {
+                stepRunner.close();
             }
             slots.forEach(SequenceSlot::close);
             if (allocated != null) {
@@ -82,7 +80,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
             throw e;
         }
         this.caches = allocated;
-        this.batched = batchRunner;
+        this.runner = stepRunner;
         this.emitter = chunkEmitter;
         this.eosIds = Set.copyOf(manifest.eosTokenIds());
         this.info = new EngineInfo(manifest.name(), graphs.device(), manifest.tauDefault(), manifest.tauMax(),
@@ -189,11 +187,6 @@ public final class OrtDmtdEngine implements DmtdEngine {
         return loop.batchedSequences();
     }
 
-    /** The most prompt tokens prefilled in one decode-loop iteration so far, for tests of the prefill budget. */
-    int largestPrefillPerIteration() {
-        return loop.largestPrefill();
-    }
-
     /** Native scratch arenas the runtime has opened so far, for tests that no step allocates. */
     long nativeScratchAllocations() {
         return graphs.runtime().scratchArenasOpened();
@@ -216,9 +209,7 @@ public final class OrtDmtdEngine implements DmtdEngine {
             return;
         }
         emitter.close();
-        if (batched != null) {
-            batched.close();
-        }
+        runner.close();
         slots.forEach(SequenceSlot::close);
         caches.close();
         graphs.close();

@@ -1,5 +1,6 @@
 package io.dmtd.engine;
 
+import io.dmtd.model.GraphPorts;
 import io.dmtd.model.ModelManifest;
 import io.dmtd.ort.ElementType;
 import io.dmtd.ort.IoBinding;
@@ -11,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything one running sequence needs on the native side when it runs alone (prefill chunks, and decode steps
- * while no other sequence decodes), allocated once when the engine starts and reused by every sequence that gets
+ * Everything one sequence needs on the native side for a run of its own (a prompt chunk, a refill of several rows, a
+ * decode step while no other sequence decodes), allocated once when the engine starts and reused by every sequence that gets
  * this slot: one IO binding per graph with the slot's row of the {@link KvCaches} bound as past and present, the
  * hidden-state area the trunk writes and the late part reads (on the device), the small host inputs and the logits.
  * Views over these buffers for each chunk length are made once and cached, so a decode step allocates nothing.
@@ -73,7 +74,7 @@ final class SequenceSlot implements AutoCloseable {
             lateBound = graphs.late().newBinding();
             caches.bind(trunkBound, KvCaches.Part.TRUNK, index, 1);
             caches.bind(lateBound, KvCaches.Part.LATE, index, 1);
-            lateBound.bindOutput("logits", logits);
+            lateBound.bindOutput(GraphPorts.late(manifest.late()).logits(), logits);
             idsData = inputIds.hostData();
             gateData = gate.hostData();
             seqlensData = seqlensK.hostData();
@@ -138,8 +139,8 @@ final class SequenceSlot implements AutoCloseable {
     }
 
     /**
-     * The trunk's output area on the host, [1, rows, hidden], for a refill inside a batched step whose last row is
-     * copied into the batch (on the CPU the same memory as {@link #hidden}; on CUDA ONNX Runtime copies the output
+     * The trunk's output area on the host, [1, rows, hidden], for a refill whose last row is copied into a batched
+     * late run (on the CPU the same memory as {@link #hidden}; on CUDA ONNX Runtime copies the output
      * here).
      */
     OrtTensor hostHidden(int rows) {

@@ -72,7 +72,9 @@ class ChatCompletionsApiTest {
                 .jsonPath("$.usage.completion_tokens").isEqualTo(3)
                 .jsonPath("$.usage.total_tokens").value(t -> assertThat((Integer) t).isGreaterThan(3))
                 .jsonPath("$.dmtd.tau").isEqualTo(4)
-                .jsonPath("$.dmtd.trunk_runs").isEqualTo(1);
+                .jsonPath("$.dmtd.trunk_runs").isEqualTo(1)
+                // the engine's request id, the one its logs name
+                .jsonPath("$.id").isEqualTo(engine.requests().getLast().requestId());
     }
 
     @Test
@@ -119,6 +121,8 @@ class ChatCompletionsApiTest {
         assertThat(usage.get("choices")).isEmpty();
         assertThat(usage.at("/usage/completion_tokens").intValue()).isEqualTo(3);
         assertThat(usage.at("/dmtd/tau").intValue()).isEqualTo(4);
+        String engineId = engine.requests().getLast().requestId();
+        assertThat(chunks).allSatisfy(c -> assertThat(c.get("id").stringValue()).isEqualTo(engineId));
     }
 
     @Test

@@ -24,15 +24,6 @@ import static org.assertj.core.api.Assertions.within;
 class BatchBenchmarkTest {
 
     @Test
-    void costModelOfBatching() {
-        // tau 1: every run batches, so c sequences cost one
-        assertThat(BatchBenchmark.expectedGain(100, 50, 4, 1)).isCloseTo(4.0, within(1e-12));
-        // tau 4, trunk refills alone: c (T + 4L) / (c T + 4L)
-        assertThat(BatchBenchmark.expectedGain(100, 50, 4, 4)).isCloseTo(4 * 300.0 / (400 + 200), within(1e-12));
-        assertThat(BatchBenchmark.expectedGain(100, 50, 1, 4)).isCloseTo(1.0, within(1e-12));
-    }
-
-    @Test
     void oneRowPerConcurrencyAndTauWithTheSingleStreamBaseline() {
         ModelManifest manifest = TinyModel.manifest();
         var options = new BatchBenchmark.Options(List.of(2), List.of(1, 3), 5, 6, 1, 0, EngineConfig.Device.CPU, 1);
@@ -43,14 +34,25 @@ class BatchBenchmarkTest {
         }
         assertThat(report.rows()).extracting(r -> r.concurrency() + "/" + r.tau())
                 .containsExactly("1/1", "1/3", "2/1", "2/3");
+        BatchCostModel model = BatchCostModel.ofManifest(manifest, report.bandwidthGbps() * 1e9,
+                report.matmulGflops() * 1e9);
         for (BatchBenchmark.Row row : report.rows()) {
-            assertThat(row.batchedTokensPerSecond()).isPositive();
-            assertThat(row.sequentialTokensPerSecond()).isPositive();
-            assertThat(row.costModel()).isEqualTo(BatchBenchmark.expectedGain(report.trunkBytesPerRun(),
-                    report.lateBytesPerRun(), row.concurrency(), row.tau()));
-            assertThat(row.ofCostModel()).isCloseTo(row.batchedOverSequential() / row.costModel(), within(1e-12));
+            assertThat(row.alignedTokensPerSecond()).isPositive();
+            assertThat(row.unalignedTokensPerSecond()).isPositive();
+            assertThat(row.perSequenceTokensPerSecond()).isPositive();
+            assertThat(row.modelTokensPerSecond()).isCloseTo(model.tokensPerSecond(row.concurrency(), row.tau(),
+                    BatchCostModel.Refills.PER_SEQUENCE), within(1e-6));
+            assertThat(row.ofModel()).isCloseTo(row.alignedTokensPerSecond() / row.modelTokensPerSecond(),
+                    within(1e-12));
+            // every request of the one round: c latencies, the second token after the first
+            assertThat(row.alignedFirstToken().count()).isEqualTo(row.concurrency());
+            assertThat(row.alignedSecondToken().p50Ms()).isGreaterThanOrEqualTo(row.alignedFirstToken().p50Ms());
         }
-        assertThat(report.markdown()).contains("| c | tau | batched tok/s").contains("| 2 | 3 |");
+        assertThat(report.bandwidthGbps()).isPositive();
+        assertThat(report.matmulGflops()).isPositive();
+        assertThat(report.tauGains()).extracting(g -> g.concurrency() + "/" + g.tau()).containsExactly("1/3", "2/3");
+        assertThat(report.markdown()).contains("| c | tau | aligned tok/s").contains("| 2 | 3 |")
+                .contains("TTFT p99 aligned").contains("DMTD's gain at each batch size");
     }
 
     @Test
@@ -74,5 +76,15 @@ class BatchBenchmarkTest {
         assertThat(json.get("rows")).hasSize(2);
         assertThat(out.resolve(BatchBenchCommand.MARKDOWN_FILE)).content().contains("Batched decoding");
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("batch-bench.json");
+        assertThat(javax.imageio.ImageIO.read(out.resolve(BatchBenchCommand.CHART_FILE).toFile()).getWidth())
+                .isEqualTo(BatchChart.WIDTH);
+        // and the chart again from the saved report alone
+        Path again = out.resolve("again");
+        code = Cli.standard().run(new String[] {"bench-batch", "--chart-from",
+                        out.resolve(BatchBenchCommand.JSON_FILE).toString(), "--out", again.toString()},
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertThat(code).isZero();
+        assertThat(again.resolve(BatchBenchCommand.CHART_FILE)).exists();
     }
 }

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CyclePlannerTest {
 
@@ -29,7 +28,9 @@ class CyclePlannerTest {
         assertThat(heads(absolute, 3, 5, 7)).containsExactly(true, false, false, true, false, false, true);
         assertThat(heads(promptEnd, 3, 5, 7)).containsExactly(false, false, true, false, false, true, false);
         assertThat(heads(promptEnd, 1, 5, 4)).containsOnly(true);
-        assertThatThrownBy(() -> absolute.isHead(0, 0, 1)).hasMessageContaining("tau must be >= 1");
+        assertThat(absolute.stepsToHead(5, 3, 5)).isEqualTo(1);
+        assertThat(promptEnd.stepsToHead(5, 3, 5)).isZero();
+        assertThat(promptEnd.stepsToHead(6, 3, 5)).isEqualTo(2);
     }
 
     @Test

@@ -242,9 +242,8 @@ class EngineBehaviourTest {
             for (int i = 0; i < shortPrompts.length; i++) {
                 assertThat(tokens(runs.get(i).block(Duration.ofSeconds(30)))).containsExactly(alone.get(i));
             }
-            reading.block(Duration.ofSeconds(30));
-            assertThat(chunked.largestPrefillPerIteration()).as("prompt tokens read in one loop iteration")
-                    .isEqualTo(10);
+            // how the chunk budget is shared is the plan's business: StepSchedulerTest checks it without a graph
+            assertThat(tokens(reading.block(Duration.ofSeconds(30)))).hasSize(2);
         }
     }
 
