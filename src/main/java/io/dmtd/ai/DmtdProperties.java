@@ -45,7 +45,7 @@ public record DmtdProperties(@DefaultValue Model model, @DefaultValue("auto") En
     public record Engine(@DefaultValue("4") int slots, @DefaultValue("64") int queueCapacity,
                          @DefaultValue("0") int intraOpThreads, @DefaultValue("false") boolean intraOpSpinning,
                          @DefaultValue("256") int prefillChunk, @DefaultValue("true") boolean batchDecode,
-                         @DefaultValue("true") boolean alignCycles,
+                         @DefaultValue("false") boolean alignCycles,
                          Path libraryFolder, CycleAnchor cycleAnchor, PrefillLateInput prefillLateInput,
                          HeadLateInput headLateInput) {
     }

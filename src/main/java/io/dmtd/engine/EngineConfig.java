@@ -66,7 +66,7 @@ public record EngineConfig(
     }
 
     public static EngineConfig defaults() {
-        return new EngineConfig(Device.AUTO, 0, 4, 64, 0, false, 256, true, true, Optional.empty(), Optional.empty(),
+        return new EngineConfig(Device.AUTO, 0, 4, 64, 0, false, 256, true, false, Optional.empty(), Optional.empty(),
                 Optional.empty(), Optional.empty());
     }
 
