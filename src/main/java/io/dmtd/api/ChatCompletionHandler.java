@@ -10,6 +10,8 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -61,6 +63,11 @@ public final class ChatCompletionHandler {
     }
 
     public Mono<ServerResponse> chatCompletions(ServerRequest request) {
+        if (!declaresJsonOrNothing(request)) {
+            return Mono.error(new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
+                    "the request body must be JSON: send 'Content-Type: application/json'", null,
+                    "unsupported_media_type", null));
+        }
         return DataBufferUtils.join(request.bodyToFlux(DataBuffer.class), (int) properties.maxBodySize().toBytes())
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
@@ -76,7 +83,7 @@ public final class ChatCompletionHandler {
     private Mono<ServerResponse> complete(ChatCompletionRequest completion) {
         Prompt prompt = new Prompt(completion.messages(), completion.options());
         long created = Instant.now().getEpochSecond();
-        String model = modelOf(completion);
+        String model = chatModel.modelId(); // the served model, whatever the request named, as OpenAI answers
         logPrompt(completion);
         return chatModel.stream(prompt)
                 .collect(CompletionAccumulator::new, CompletionAccumulator::add)
@@ -92,7 +99,7 @@ public final class ChatCompletionHandler {
         Prompt prompt = new Prompt(completion.messages(), completion.options());
         String id = "chatcmpl-" + UUID.randomUUID();
         long created = Instant.now().getEpochSecond();
-        String model = modelOf(completion);
+        String model = chatModel.modelId(); // the served model, whatever the request named, as OpenAI answers
         logPrompt(completion);
         return ServerResponse.ok()
                 .contentType(MediaType.TEXT_EVENT_STREAM)
@@ -162,9 +169,25 @@ public final class ChatCompletionHandler {
         return event;
     }
 
-    private String modelOf(ChatCompletionRequest completion) {
-        return completion.options().getModel() != null ? completion.options().getModel() : chatModel.modelId();
+    /**
+     * {@code application/json}, any {@code +json} type, or no Content-Type at all (then the body must still be
+     * JSON; OpenAI's SDKs always send the header, hand-written clients sometimes do not).
+     */
+    private static boolean declaresJsonOrNothing(ServerRequest request) {
+        String declared = request.headers().firstHeader(HttpHeaders.CONTENT_TYPE);
+        if (declared == null) {
+            return true;
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(declared);
+            return "application".equals(type.getType())
+                    && ("json".equals(type.getSubtype()) || type.getSubtype().endsWith("+json"));
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
     }
+
+
 
     private void logPrompt(ChatCompletionRequest completion) {
         if (logging.logPrompts()) {

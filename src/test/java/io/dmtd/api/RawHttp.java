@@ -70,12 +70,34 @@ final class RawHttp {
         return exchange(request.toByteArray(), Duration.ofSeconds(10));
     }
 
-    /** Sends the bytes as they are, then reads the response until the server closes the connection. */
+    /**
+     * Sends the bytes as they are, then reads the response until the server closes the connection. A server
+     * that answers early (413 on a declared length) and closes with the body unread resets the connection: what
+     * arrived before the reset is the response.
+     */
     Response exchange(byte[] request, Duration timeout) {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
         try (Socket socket = open(timeout)) {
-            socket.getOutputStream().write(request);
-            socket.getOutputStream().flush();
-            return parse(socket.getInputStream().readAllBytes());
+            try {
+                socket.getOutputStream().write(request);
+                socket.getOutputStream().flush();
+            } catch (IOException closedWhileSending) {
+                // The answer may still be readable.
+            }
+            InputStream in = socket.getInputStream();
+            byte[] chunk = new byte[8192];
+            try {
+                for (int n; (n = in.read(chunk)) >= 0; ) {
+                    received.write(chunk, 0, n);
+                }
+            } catch (SocketTimeoutException e) {
+                throw e;
+            } catch (IOException reset) {
+                if (received.size() == 0) {
+                    throw reset;
+                }
+            }
+            return parse(received.toByteArray());
         } catch (IOException e) {
             throw new IllegalStateException("no complete response to " + preview(request) + ": " + e, e);
         }
