@@ -3,6 +3,7 @@ package io.dmtd.api;
 import io.dmtd.ai.FailureKind;
 import io.dmtd.ai.GenerationListener;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.netty.channel.ChannelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -17,6 +18,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,13 @@ public final class ApiErrorWebExceptionHandler implements WebExceptionHandler {
         if (response.isCommitted()) {
             return Mono.error(failure);
         }
+        if (failure instanceof ChannelException || failure instanceof AbortedException) {
+            // The connection is gone: a body-read timeout (Netty closed it) or a client that left. Nothing can
+            // be answered; it is the client's doing, so it is no error of the server's.
+            log.debug("{} {}: connection closed while reading the request: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath(), failure.toString());
+            return Mono.empty();
+        }
         ApiException error = errors.toApiException(failure, exchange.getRequest());
         log(exchange, error);
         refusedBeforeTheGuard(failure, error).ifPresent(kind -> listeners.forEach(l -> l.failed(kind)));
@@ -62,12 +71,22 @@ public final class ApiErrorWebExceptionHandler implements WebExceptionHandler {
         if (error.retryAfter() != null) {
             headers.set(HttpHeaders.RETRY_AFTER, ApiErrors.retryAfterSeconds(error.retryAfter()));
         }
+        if (hasBody(exchange)) {
+            // The body may be unread (refused by a filter before it was read, or still arriving): closing is
+            // cheaper and safer than draining it, and a client that lied about its length cannot hold on.
+            headers.set(HttpHeaders.CONNECTION, "close");
+        }
         if (error.status().value() == 401) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
         byte[] body = errors.body(error);
         headers.setContentLength(body.length);
         return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+    }
+
+    private static boolean hasBody(ServerWebExchange exchange) {
+        HttpHeaders request = exchange.getRequest().getHeaders();
+        return request.getContentLength() > 0 || request.containsHeader(HttpHeaders.TRANSFER_ENCODING);
     }
 
     private static void log(ServerWebExchange exchange, ApiException error) {

@@ -23,6 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -68,7 +69,15 @@ public final class ChatCompletionHandler {
                     "the request body must be JSON: send 'Content-Type: application/json'", null,
                     "unsupported_media_type", null));
         }
-        return DataBufferUtils.join(request.bodyToFlux(DataBuffer.class), (int) properties.maxBodySize().toBytes())
+        // Reading a body is bounded in time as well as size; a response is never timed here, so streams are not cut.
+        Flux<DataBuffer> body = request.bodyToFlux(DataBuffer.class)
+                .timeout(properties.bodyReadTimeout())
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+        return DataBufferUtils.join(body, (int) properties.maxBodySize().toBytes())
+                .timeout(properties.bodyTimeout())
+                .onErrorMap(TimeoutException.class, e -> new ApiException(HttpStatus.REQUEST_TIMEOUT,
+                        "invalid_request_error", "the request body was not received in time", null,
+                        "request_timeout", null))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
                     buffer.read(bytes);

@@ -136,6 +136,9 @@ final class RawHttp {
     static Response parse(byte[] raw) {
         String text = new String(raw, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");
+        if (text.startsWith("HTTP/1.1 1") && end > 0) {
+            return parse(java.util.Arrays.copyOfRange(raw, end + 4, raw.length)); // 100 Continue: the answer follows
+        }
         if (end < 0) {
             return new Response(0, Map.of(), text);
         }
