@@ -92,7 +92,7 @@ class ApiSurfaceTest {
     @Test
     void unknownPathsAre404InOpenAiShape() {
         for (String path : List.of("/V1/chat/completions", "/v1/completions", "/v2/models", "/", "/error",
-                "/v1/chat/completions/", "/actuator/nothing", "/actuator")) {
+                "/v1/chat/completions/", "/actuator/nothing", "/actuator", "/actuator/health/nothing")) {
             RawHttp.Response response = http.send("GET", path, KEY, null);
             assertThat(response.status()).as(path + ": " + response).isEqualTo(404);
             assertThat(response.isOpenAiError()).as(path + ": " + response).isTrue();
@@ -106,6 +106,14 @@ class ApiSurfaceTest {
         RawHttp.Response response = http.send("GET", "/actuator/health", Map.of("Accept", "image/png"), null);
         assertThat(response.status()).as(response.toString()).isEqualTo(406);
         assertThat(response.isOpenAiError()).as(response.toString()).isTrue();
+    }
+
+    @Test
+    void aBlankAcceptHeaderMeansAnyMediaType() {
+        // Found by RequestFuzzTest: the Prometheus endpoint failed with a 500 on it.
+        RawHttp.Response response = http.send("GET", "/actuator/prometheus", Map.of("Accept", ""), null);
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        assertThat(response.body()).contains("dmtd_");
     }
 
     @Test
