@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
-import org.springframework.web.server.ServerWebInputException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -45,6 +45,11 @@ public final class ApiErrors {
     }
 
     public ApiException toApiException(Throwable error) {
+        return toApiException(error, null);
+    }
+
+    /** @param request the refused request, named in a 404; may be null */
+    public ApiException toApiException(Throwable error, ServerHttpRequest request) {
         return switch (error) {
             case ApiException api -> api;
             case DataBufferLimitException e -> tooLarge();
@@ -67,10 +72,7 @@ public final class ApiErrors {
                     "the model is loading; retry shortly", null, "model_loading", java.time.Duration.ofSeconds(5));
             case GenerationTimeoutException e -> new ApiException(HttpStatus.GATEWAY_TIMEOUT, "server_error",
                     e.getMessage(), null, "timeout", null);
-            case ServerWebInputException e -> ApiException.invalid(null, "invalid request: " + e.getReason());
-            case ResponseStatusException e -> new ApiException(HttpStatus.valueOf(e.getStatusCode().value()),
-                    e.getStatusCode().is4xxClientError() ? "invalid_request_error" : "server_error",
-                    e.getReason() != null ? e.getReason() : e.getStatusCode().toString(), null, null, null);
+            case ResponseStatusException e -> fromStatus(e, request);
             case IllegalArgumentException e -> ApiException.invalid(null, e.getMessage());
             default -> {
                 log.error("request failed", error);
@@ -78,6 +80,30 @@ public final class ApiErrors {
                         null, null);
             }
         };
+    }
+
+    /**
+     * Spring's own refusals (no route, wrong method, media types, unreadable input), in API terms: their reasons
+     * name framework internals (handler classes, body types), so only the status picks the message.
+     */
+    private static ApiException fromStatus(ResponseStatusException e, ServerHttpRequest request) {
+        int status = e.getStatusCode().value();
+        String message = switch (status) {
+            case 400 -> "the request could not be read";
+            case 404 -> request == null ? "Invalid URL"
+                    : "Invalid URL (" + request.getMethod().name() + " " + request.getPath().value() + ")";
+            case 405 -> "this method is not allowed on this path";
+            case 406 -> "none of the media types in Accept can be produced; accept application/json";
+            case 415 -> "unsupported Content-Type; send application/json";
+            default -> {
+                HttpStatus known = HttpStatus.resolve(status);
+                yield known != null ? known.getReasonPhrase().toLowerCase(java.util.Locale.ROOT) : "HTTP " + status;
+            }
+        };
+        HttpStatus resolved = HttpStatus.resolve(status);
+        return new ApiException(resolved != null ? resolved : HttpStatus.INTERNAL_SERVER_ERROR,
+                e.getStatusCode().is4xxClientError() ? "invalid_request_error" : "server_error", message, null,
+                status == 404 ? "unknown_url" : null, null);
     }
 
     public ApiException tooLarge() {

@@ -3,6 +3,7 @@ package io.dmtd.api;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -19,9 +20,14 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Guards {@code /v1/**} before any body is read: 413 for a declared body over the limit, 401 without a
- * valid bearer key (when keys are configured), 429 over the per-key rate limit (when enabled). Keys are
- * compared as SHA-256 digests with {@link MessageDigest#isEqual}, so timing reveals neither content nor length.
+ * Guards every path but the actuator's before any body is read: 413 for a declared body over the limit, 401
+ * without a valid bearer key (when keys are configured), 429 over the per-key rate limit (when enabled). Keys
+ * are compared as SHA-256 digests with {@link MessageDigest#isEqual}, so timing reveals neither content nor
+ * length.
+ *
+ * <p>Protection is by default: only the actuator base path is open, any other path (an unknown one included)
+ * needs a key. The path tested is the one the router matches ({@code pathWithinApplication}), and
+ * {@link CanonicalPathFilter} has already refused every spelling the router would read differently.
  */
 @Component
 public final class ApiKeyFilter implements WebFilter, Ordered {
@@ -34,9 +40,14 @@ public final class ApiKeyFilter implements WebFilter, Ordered {
     /** One limiter per configured key (by position), or a single one without keys. */
     private final List<RateLimiter> rateLimiters;
 
-    public ApiKeyFilter(ApiProperties properties, ApiErrors errors) {
+    private final String actuatorBasePath;
+
+    public ApiKeyFilter(ApiProperties properties, ApiErrors errors,
+                        @Value("${management.endpoints.web.base-path:/actuator}") String actuatorBasePath) {
         this.properties = properties;
         this.errors = errors;
+        this.actuatorBasePath = actuatorBasePath.endsWith("/")
+                ? actuatorBasePath.substring(0, actuatorBasePath.length() - 1) : actuatorBasePath;
         this.keyDigests = properties.apiKeys().stream().filter(k -> !k.isBlank()).map(ApiKeyFilter::sha256).toList();
         RateLimiterConfig config = RateLimiterConfig.custom()
                 .limitForPeriod(properties.rateLimit().limitForPeriod())
@@ -55,12 +66,12 @@ public final class ApiKeyFilter implements WebFilter, Ordered {
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        if (!exchange.getRequest().getPath().value().startsWith("/v1/")) {
-            return chain.filter(exchange);
-        }
         long declared = exchange.getRequest().getHeaders().getContentLength();
         if (declared > properties.maxBodySize().toBytes()) {
             return Mono.error(errors.tooLarge());
+        }
+        if (isOpen(exchange.getRequest().getPath().pathWithinApplication().value())) {
+            return chain.filter(exchange);
         }
         int keyIndex = 0;
         if (!keyDigests.isEmpty()) {
@@ -78,6 +89,11 @@ public final class ApiKeyFilter implements WebFilter, Ordered {
             }
         }
         return chain.filter(exchange);
+    }
+
+    /** The actuator (health probes, metrics scraping) is open; a separate management port can shield it. */
+    private boolean isOpen(String path) {
+        return !actuatorBasePath.isEmpty() && (path.equals(actuatorBasePath) || path.startsWith(actuatorBasePath + "/"));
     }
 
     /** Index of the matching key, or -1; checks every key so timing does not depend on which matched. */

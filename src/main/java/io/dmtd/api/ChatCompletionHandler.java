@@ -10,6 +10,8 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -21,6 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,7 +64,20 @@ public final class ChatCompletionHandler {
     }
 
     public Mono<ServerResponse> chatCompletions(ServerRequest request) {
-        return DataBufferUtils.join(request.bodyToFlux(DataBuffer.class), (int) properties.maxBodySize().toBytes())
+        if (!declaresJsonOrNothing(request)) {
+            return Mono.error(new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid_request_error",
+                    "the request body must be JSON: send 'Content-Type: application/json'", null,
+                    "unsupported_media_type", null));
+        }
+        // Reading a body is bounded in time as well as size; a response is never timed here, so streams are not cut.
+        Flux<DataBuffer> body = request.bodyToFlux(DataBuffer.class)
+                .timeout(properties.bodyReadTimeout())
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release);
+        return DataBufferUtils.join(body, (int) properties.maxBodySize().toBytes())
+                .timeout(properties.bodyTimeout())
+                .onErrorMap(TimeoutException.class, e -> new ApiException(HttpStatus.REQUEST_TIMEOUT,
+                        "invalid_request_error", "the request body was not received in time", null,
+                        "request_timeout", null))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
                     buffer.read(bytes);
@@ -76,7 +92,7 @@ public final class ChatCompletionHandler {
     private Mono<ServerResponse> complete(ChatCompletionRequest completion) {
         Prompt prompt = new Prompt(completion.messages(), completion.options());
         long created = Instant.now().getEpochSecond();
-        String model = modelOf(completion);
+        String model = chatModel.modelId(); // the served model, whatever the request named, as OpenAI answers
         logPrompt(completion);
         return chatModel.stream(prompt)
                 .collect(CompletionAccumulator::new, CompletionAccumulator::add)
@@ -92,7 +108,7 @@ public final class ChatCompletionHandler {
         Prompt prompt = new Prompt(completion.messages(), completion.options());
         String id = "chatcmpl-" + UUID.randomUUID();
         long created = Instant.now().getEpochSecond();
-        String model = modelOf(completion);
+        String model = chatModel.modelId(); // the served model, whatever the request named, as OpenAI answers
         logPrompt(completion);
         return ServerResponse.ok()
                 .contentType(MediaType.TEXT_EVENT_STREAM)
@@ -168,9 +184,25 @@ public final class ChatCompletionHandler {
         return event;
     }
 
-    private String modelOf(ChatCompletionRequest completion) {
-        return completion.options().getModel() != null ? completion.options().getModel() : chatModel.modelId();
+    /**
+     * {@code application/json}, any {@code +json} type, or no Content-Type at all (then the body must still be
+     * JSON; OpenAI's SDKs always send the header, hand-written clients sometimes do not).
+     */
+    private static boolean declaresJsonOrNothing(ServerRequest request) {
+        String declared = request.headers().firstHeader(HttpHeaders.CONTENT_TYPE);
+        if (declared == null) {
+            return true;
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(declared);
+            return "application".equals(type.getType())
+                    && ("json".equals(type.getSubtype()) || type.getSubtype().endsWith("+json"));
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
     }
+
+
 
     private void logPrompt(ChatCompletionRequest completion) {
         if (logging.logPrompts()) {

@@ -12,6 +12,10 @@ import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.exc.UnexpectedEndOfInputException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -45,7 +49,7 @@ public final class ChatCompletionRequestReader {
             return readValidated(body);
         } catch (JacksonException e) {
             // A value the checks let through but Jackson cannot convert is still the client's input.
-            throw ApiException.invalid(null, "invalid request: " + e.getOriginalMessage());
+            throw ApiException.invalid(null, "invalid request: a value could not be read" + at(e));
         }
     }
 
@@ -54,7 +58,7 @@ public final class ChatCompletionRequestReader {
         try {
             root = json.readTree(body);
         } catch (JacksonException e) {
-            throw ApiException.invalid(null, "the request body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.invalid(null, notJson(e));
         }
         if (root == null || !root.isObject()) {
             throw ApiException.invalid(null, "the request body must be a JSON object");
@@ -81,9 +85,8 @@ public final class ChatCompletionRequestReader {
         if (present(model) && !model.isString()) {
             throw ApiException.invalid("model", "model must be a string");
         }
-        if (present(model)) {
-            options.model(model.stringValue());
-        }
+        // The client's name is validated, not used: responses name the served model, as OpenAI's do, so a
+        // client cannot make them (or the metrics tagged with the model) as large or as varied as it likes.
         Integer maxTokens = optionalInt(root, "max_completion_tokens", 1, chatProperties.maxCompletionTokens());
         if (maxTokens == null) {
             maxTokens = optionalInt(root, "max_tokens", 1, chatProperties.maxCompletionTokens());
@@ -112,6 +115,37 @@ public final class ChatCompletionRequestReader {
             options.toolChoice(toolChoice);
         }
         return new ChatCompletionRequest(List.copyOf(messages), options.build(), stream, includeUsage);
+    }
+
+    /**
+     * What is wrong with an unparseable body, in request terms: Jackson's own messages name its classes and
+     * feature flags ({@code StreamReadConstraints}, {@code JsonReadFeature}), which mean nothing to a client.
+     */
+    private String notJson(JacksonException e) {
+        StreamReadConstraints limits = json.tokenStreamFactory().streamReadConstraints();
+        String original = String.valueOf(e.getOriginalMessage());
+        if (e instanceof StreamConstraintsException) {
+            String limit = original.contains("nesting depth") ? "it nests deeper than " + limits.getMaxNestingDepth()
+                    + " levels"
+                    : original.contains("Number value length") ? "a number is longer than "
+                    + limits.getMaxNumberLength() + " digits"
+                    : original.contains("String value length") ? "a string is longer than "
+                    + limits.getMaxStringLength() + " characters"
+                    : original.contains("Name length") ? "a field name is longer than " + limits.getMaxNameLength()
+                    + " characters"
+                    : "it exceeds a JSON size limit";
+            return "the request body is refused: " + limit;
+        }
+        if (e instanceof UnexpectedEndOfInputException) {
+            return "the request body is not valid JSON: it ends early" + at(e);
+        }
+        return "the request body is not valid JSON" + at(e);
+    }
+
+    private static String at(JacksonException e) {
+        TokenStreamLocation location = e.getLocation();
+        return location == null || location.getLineNr() < 1 ? ""
+                : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
     private static boolean present(JsonNode node) {

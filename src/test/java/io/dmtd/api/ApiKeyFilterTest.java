@@ -19,7 +19,7 @@ class ApiKeyFilterTest {
             "dmtd.api.api-keys[0]", "k1", "dmtd.api.api-keys[1]", "k2",
             "dmtd.api.rate-limit.enabled", "true", "dmtd.api.rate-limit.limit-for-period", "2",
             "dmtd.api.rate-limit.refresh-period", "1h"))).bindOrCreate("dmtd.api", ApiProperties.class);
-    private final ApiKeyFilter filter = new ApiKeyFilter(properties, null);
+    private final ApiKeyFilter filter = new ApiKeyFilter(properties, null, "/actuator");
     private final WebFilterChain chain = exchange -> Mono.empty();
 
     private Mono<Void> call(String key) {

@@ -63,7 +63,7 @@ class ChatCompletionsApiTest {
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
                 .expectBody()
                 .jsonPath("$.object").isEqualTo("chat.completion")
-                .jsonPath("$.model").isEqualTo("m")
+                .jsonPath("$.model").isEqualTo("scripted-qwen3") // the served model, not the requested "m"
                 .jsonPath("$.id").value(id -> assertThat((String) id).startsWith("chatcmpl-"))
                 .jsonPath("$.choices[0].message.role").isEqualTo("assistant")
                 .jsonPath("$.choices[0].message.content").isEqualTo("Hello there")
