@@ -1,4 +1,4 @@
-"""Command line: python3 -m dmtd_export {export,random,golden,tiny,corpus,train} ..."""
+"""Command line: python3 -m dmtd_export {export,random,quantize,golden,tiny,corpus,train} ..."""
 
 import argparse
 import os
@@ -6,10 +6,11 @@ import sys
 
 from . import shapes, tokenizer
 from .config import CYCLE_ANCHORS, HEAD_LATE_INPUTS, PREFILL_LATE_INPUTS, apply_overrides, from_hf_config
-from .export import export_model
+from .export import export_model, read_manifest
 from .golden import write_golden
+from .quantize import BITS, WEIGHT_FORMATS, weight_format
 from .safetensors_io import CheckpointError
-from .weights import CheckpointWeights, RandomWeights
+from .weights import CheckpointWeights, DictWeights, RandomWeights
 
 
 def _add_overrides(p):
@@ -31,10 +32,33 @@ def _overrides(args):
             "name": args.name}
 
 
+def _add_weight_options(p):
+    g = p.add_argument_group("weights (projections and LM head as com.microsoft.MatMulNBits when quantized)")
+    g.add_argument("--weights", metavar="|".join(WEIGHT_FORMATS),
+                   help="weight format (default: the --dtype's own, fp32 or fp16)")
+    g.add_argument("--block-size", type=int, default=32, help="values per quantization block: 16, 32, 64, 128, 256")
+    sym = g.add_mutually_exclusive_group()
+    sym.add_argument("--symmetric", dest="symmetric", action="store_true", default=None,
+                     help="one scale per block, zero point 2^(bits-1)")
+    sym.add_argument("--asymmetric", dest="symmetric", action="store_false",
+                     help="a scale and a zero point per block (the default: lower error)")
+    g.add_argument("--accuracy-level", type=int,
+                   help="MatMulNBits compute precision 0..4 (default 4, int8 compute, on the CPU; 0 with --dtype fp16)")
+    g.add_argument("--no-scale-search", dest="scale_search", action="store_false",
+                   help="plain round-to-nearest with the block's full range (default: MSE-optimal scale per block)")
+
+
+def _weight_format(args, dtype):
+    return weight_format(args.weights, dtype, args.block_size,
+                         False if args.symmetric is None else args.symmetric, args.accuracy_level,
+                         args.scale_search)
+
+
 def _add_export_options(p):
     p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32",
                    help="fp32 for ONNX Runtime's CPU provider, fp16 for CUDA")
+    _add_weight_options(p)
     p.add_argument("--max-context", type=int, help="KV cache capacity in tokens (default: min(model, 4096))")
     p.add_argument("--external-data", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--quiet", action="store_true")
@@ -42,11 +66,13 @@ def _add_export_options(p):
 
 def cmd_export(args):
     cfg = apply_overrides(from_hf_config(args.checkpoint), _overrides(args))
+    fmt = _weight_format(args, args.dtype)
     weights = CheckpointWeights(cfg, args.checkpoint)
     try:
         export_model(cfg, weights, args.out, dtype=args.dtype, max_context=args.max_context,
                      external=args.external_data, tokenizer_from=args.checkpoint,
-                     source=os.path.basename(os.path.normpath(args.checkpoint)), quiet=args.quiet)
+                     source=os.path.basename(os.path.normpath(args.checkpoint)), quiet=args.quiet,
+                     weight_format=fmt)
     finally:
         weights.close()
 
@@ -56,22 +82,49 @@ def cmd_random(args):
     export_model(cfg, RandomWeights(cfg, args.seed), args.out, dtype=args.dtype,
                  max_context=args.max_context, external=args.external_data,
                  tokenizer_from=tokenizer.write_tokenizer, source=f"random:{args.shape}:seed={args.seed}",
-                 quiet=args.quiet)
+                 quiet=args.quiet, weight_format=_weight_format(args, args.dtype))
+
+
+def cmd_quantize(args):
+    """An exported fp32/fp16 folder -> the same model with quantized weights (no checkpoint needed)."""
+    from .onnx_weights import load_exported
+
+    manifest = read_manifest(args.input)
+    current = manifest.get("weights", {}).get("format", manifest["dtype"])
+    if current in BITS:
+        raise CheckpointError(f"{args.input} is already quantized (weights.format {current}); quantize its "
+                              f"fp32 or fp16 export instead")
+    if args.weights not in BITS:
+        raise CheckpointError(f"--weights must be int8 or int4 to quantize, was '{args.weights}'")
+    dtype = manifest["dtype"]
+    fmt = _weight_format(args, dtype)
+    if os.path.abspath(args.input) == os.path.abspath(args.out):
+        raise CheckpointError("OUT must be another folder than IN")
+    cfg, weights, _ = load_exported(args.input)
+    export_model(cfg, DictWeights(weights), args.out, dtype=dtype, max_context=manifest["max_context"],
+                 external=args.external_data, tokenizer_from=args.input,
+                 source=f"{manifest['export']['source']}:{fmt.name}", quiet=args.quiet, weight_format=fmt)
 
 
 def cmd_golden(args):
     write_golden(args.model, args.out, new_tokens=args.new_tokens, top_k=args.top_k)
 
 
+TINY_MODELS = (("tiny", "fp32", None), ("tiny-fp16", "fp16", None),
+               ("tiny-int8", "fp32", "int8"), ("tiny-int4", "fp32", "int4"), ("tiny-int4-fp16", "fp16", "int4"))
+
+
 def cmd_tiny(args):
-    """Rebuilds the committed tiny test models (fp32 for the CPU provider, fp16 for CUDA) and their
-    golden fixtures."""
-    for name, dtype in (("tiny", "fp32"), ("tiny-fp16", "fp16")):
+    """Rebuilds the committed tiny test models (fp32 for the CPU provider, fp16 for CUDA, int8 and
+    int4 weights with the export's defaults: accuracy level 4 for fp32, 0 for fp16 and CUDA) and
+    their golden fixtures."""
+    for name, dtype, weights in TINY_MODELS:
         model_dir = os.path.join(args.out, name)
         cfg = shapes.shape_config("tiny")
         export_model(cfg, RandomWeights(cfg, args.seed), model_dir, dtype=dtype, max_context=256,
                      external="never", tokenizer_from=tokenizer.write_tokenizer,
-                     source=f"random:tiny:seed={args.seed}", quiet=True)
+                     source=f"random:tiny:seed={args.seed}", quiet=True,
+                     weight_format=weight_format(weights, dtype, symmetric=False))
         write_golden(model_dir, os.path.join(args.out, f"{name}-golden.json"))
 
 
@@ -94,6 +147,7 @@ def cmd_corpus(args):
 def cmd_train(args):
     from .train import run_train
 
+    args.weight_format = _weight_format(args, args.dtype)  # checked before training, used by --export
     run_train(args, _overrides(args))
 
 
@@ -124,6 +178,7 @@ def _add_train(sub):
     p.add_argument("--stop-after", type=int, help="stop (with a checkpoint) after this many steps of the run")
     p.add_argument("--export", help="model folder to export the trained model to (fp32 ONNX)")
     p.add_argument("--dtype", choices=("fp32", "fp16"), default="fp32")
+    _add_weight_options(p)
     p.add_argument("--max-context", type=int, help="exported KV cache capacity in tokens")
     _add_overrides(p)
     p.set_defaults(func=cmd_train)
@@ -145,6 +200,15 @@ def main(argv=None):
     _add_export_options(p)
     _add_overrides(p)
     p.set_defaults(func=cmd_random)
+
+    p = sub.add_parser("quantize", help="an exported fp32/fp16 model folder -> int8 or int4 weights")
+    p.add_argument("input", metavar="IN", help="exported model folder (fp32 or fp16 weights)")
+    p.add_argument("out", metavar="OUT", help="model folder to write")
+    _add_weight_options(p)
+    p.set_defaults(weights="int4")
+    p.add_argument("--external-data", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("golden", help="golden greedy decodes of a model folder for the engine's tests")
     p.add_argument("--model", required=True)

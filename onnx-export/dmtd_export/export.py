@@ -12,6 +12,7 @@ import onnx
 from . import __version__
 from .onnx_graphs import DTYPES, ExternalData, build_late, build_trunk, io_spec, kv_names
 from .progress import Progress
+from .quantize import WeightFormat
 from .safetensors_io import CheckpointError
 from .weights import expected_shapes
 
@@ -32,26 +33,29 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def _estimated_bytes(cfg, dtype):
+def _estimated_bytes(cfg, dtype, weight_format):
     size = np.dtype(DTYPES[dtype][1]).itemsize
-    return sum(int(np.prod(s)) for s in expected_shapes(cfg).values()) * size
+    if weight_format.quantized:
+        size = weight_format.bits / 8 + size / weight_format.block_size
+    return int(sum(int(np.prod(s)) for s in expected_shapes(cfg).values()) * size)
 
 
 def export_model(cfg, weights, out_dir, dtype="fp32", max_context=None, external="auto",
-                 tokenizer_from=None, source="", quiet=False):
+                 tokenizer_from=None, source="", quiet=False, weight_format=None):
     """Exports `weights` (a CheckpointWeights or RandomWeights) as a DMTD model folder.
 
     tokenizer_from: a folder whose tokenizer files are copied, or a callable(out_dir) that
-    writes them."""
+    writes them. weight_format: a quantize.WeightFormat (default: the dtype's own)."""
     if dtype not in DTYPES:
         raise CheckpointError(f"dtype must be one of {sorted(DTYPES)}, was {dtype}")
+    weight_format = weight_format or WeightFormat(name=dtype)
     cfg.validate()
     max_context = int(max_context or min(cfg.max_position_embeddings, 4096))
     if max_context < 2:
         raise CheckpointError(f"max context must be >= 2, was {max_context}")
     os.makedirs(out_dir, exist_ok=True)
     if external == "auto":
-        use_external = _estimated_bytes(cfg, dtype) > EXTERNAL_AUTO_BYTES
+        use_external = _estimated_bytes(cfg, dtype, weight_format) > EXTERNAL_AUTO_BYTES
     else:
         use_external = external == "always"
 
@@ -65,7 +69,8 @@ def export_model(cfg, weights, out_dir, dtype="fp32", max_context=None, external
             os.remove(data_path)
         ext = ExternalData(data_path, data_name, EXTERNAL_MIN_TENSOR_BYTES) if use_external else None
         try:
-            model, weight_bytes, read_bytes = build(cfg, weights, dtype, max_context, ext, progress)
+            model, weight_bytes, read_bytes = build(cfg, weights, dtype, max_context, ext, progress,
+                                                    weight_format)
         finally:
             if ext is not None:
                 ext.close()
@@ -83,8 +88,8 @@ def export_model(cfg, weights, out_dir, dtype="fp32", max_context=None, external
             "sha256": sha256_of(path),
             "data_files": data_files,
             "weight_bytes": weight_bytes,
-            # weights streamed by one run (an embedding that is only gathered is read a row at a time):
-            # the unit of the memory-bound cost model
+            # weights streamed by one run, as stored (quantized bytes, scales and zero points); an
+            # embedding that is only gathered is read a row at a time: the unit of the cost model
             "read_bytes_per_run": read_bytes,
             "layers": layers,
             "first_layer": 0 if part == "trunk" else cfg.trunk_layers,
@@ -94,7 +99,7 @@ def export_model(cfg, weights, out_dir, dtype="fp32", max_context=None, external
         progress.advance(detail=f"wrote {file_name}")
 
     tokenizer = _write_tokenizer(out_dir, tokenizer_from)
-    manifest = build_manifest(cfg, dtype, max_context, graphs, tokenizer, source)
+    manifest = build_manifest(cfg, dtype, max_context, graphs, tokenizer, source, weight_format)
     with open(os.path.join(out_dir, MANIFEST), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
@@ -116,7 +121,7 @@ def _write_tokenizer(out_dir, tokenizer_from):
     return {"file": "tokenizer.json", "config": "tokenizer_config.json", "chat_template_file": template_file}
 
 
-def build_manifest(cfg, dtype, max_context, graphs, tokenizer, source):
+def build_manifest(cfg, dtype, max_context, graphs, tokenizer, source, weight_format=None):
     kv = kv_names("{layer}")
     return {
         "format": FORMAT,
@@ -124,6 +129,7 @@ def build_manifest(cfg, dtype, max_context, graphs, tokenizer, source):
         "name": cfg.name,
         "architecture": cfg.architecture,
         "dtype": dtype,
+        "weights": (weight_format or WeightFormat(name=dtype)).manifest(),
         "vocab_size": cfg.vocab_size,
         "hidden_size": cfg.hidden_size,
         "intermediate_size": cfg.intermediate_size,

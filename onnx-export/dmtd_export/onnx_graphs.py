@@ -16,6 +16,8 @@ import torch
 from onnx import TensorProto, helper
 
 from .config import rope_cos_sin
+from .quantize import WeightFormat, quantize
+from .safetensors_io import CheckpointError
 
 OPSET = 17
 MS_OPSET = 1
@@ -78,9 +80,12 @@ class ExternalData:
 
 
 class GraphBuilder:
-    def __init__(self, dtype, external=None):
+    def __init__(self, dtype, external=None, weight_format=None):
         self.onnx_dtype, self.np_dtype, _ = DTYPES[dtype]
         self.dtype = dtype
+        self.fmt = weight_format or WeightFormat(name=dtype)
+        self.quantized = {}  # HF weight name -> its MatMulNBits initializer names (B, scales, zero points)
+        self.sizes = {}  # initializer name -> bytes
         self.nodes = []
         self.initializers = []
         self.inputs = []
@@ -104,6 +109,7 @@ class GraphBuilder:
         proto.dims.extend(array.shape)
         raw = array.tobytes()
         self.weight_bytes += len(raw)
+        self.sizes[name] = len(raw)
         if self.external is not None and self.external.wants(len(raw)):
             self.external.write(proto, raw)
         else:
@@ -160,8 +166,47 @@ class GraphBuilder:
             normed = self.op("Cast", [normed], to=self.onnx_dtype)
         return self.op("Mul", [normed, weight_name])
 
+    def quantized_weight(self, name, tensor):
+        """A [N, K] weight in MatMulNBits layout, once per graph: (B, scales, zero points or "")."""
+        if name not in self.quantized:
+            fmt = self.fmt
+            qm = quantize(tensor.detach().float().numpy(), fmt.bits, fmt.block_size, fmt.symmetric, fmt.search,
+                          scale_dtype=self.np_dtype)
+            names = (self.initializer(name + ".quant", qm.qweight), self.initializer(name + ".scales", qm.scales),
+                     "" if qm.zero_points is None else self.initializer(name + ".zero_points", qm.zero_points))
+            self.quantized[name] = (names, qm.n, qm.k)
+        return self.quantized[name]
+
+    def matmul_nbits(self, x, name, tensor, outputs=None):
+        """x @ W^T for W [N, K] (HF orientation) stored quantized."""
+        (b, scales, zeros), n, k = self.quantized_weight(name, tensor)
+        inputs = [x, b, scales] + ([zeros] if zeros else [])
+        fmt = self.fmt
+        return self.op("MatMulNBits", inputs, domain="com.microsoft", outputs=outputs, K=k, N=n, bits=fmt.bits,
+                       block_size=fmt.block_size, accuracy_level=fmt.accuracy_level)
+
+    def embedding(self, name, tensor, ids, hint=None):
+        """Rows of the embedding table: Gather, or GatherBlockQuantized over the table's quantized bytes
+        (the same initializers a tied LM head multiplies by)."""
+        if not self.fmt.quantized:
+            return self.op("Gather", [self.weight(name, tensor), ids], axis=0, hint=hint)
+        if tensor.shape[1] % self.fmt.block_size:
+            raise CheckpointError(f"--block-size {self.fmt.block_size} must divide hidden_size {tensor.shape[1]} "
+                                  f"to gather the embedding from its quantized table")
+        (b, scales, zeros), n, k = self.quantized_weight(name, tensor)
+        rows = self.op("Reshape", [b, self.const("table_shape", [n, -1], np.int64)], hint="table")
+        inputs = [rows, ids, scales] + ([zeros] if zeros else [])
+        return self.op("GatherBlockQuantized", inputs, domain="com.microsoft", hint=hint, bits=self.fmt.bits,
+                       block_size=self.fmt.block_size, gather_axis=0, quantize_axis=1)
+
+    def bytes_of(self, names):
+        return sum(self.sizes.get(n, 0) for n in names)
+
     def linear(self, x, weights, name, bias=False):
-        y = self.op("MatMul", [x, self.weight(name + ".weight", weights.get(name + ".weight"), True)])
+        if self.fmt.quantized:
+            y = self.matmul_nbits(x, name + ".weight", weights.get(name + ".weight"))
+        else:
+            y = self.op("MatMul", [x, self.weight(name + ".weight", weights.get(name + ".weight"), True)])
         if bias:
             y = self.op("Add", [y, self.weight(name + ".bias", weights.get(name + ".bias"))])
         return y
@@ -214,33 +259,41 @@ def _attention_inputs(b, cfg, max_context):
     return seqlens_k, total_len, cos_name, sin_name
 
 
-def build_trunk(cfg, weights, dtype, max_context, external=None, progress=None):
-    b = GraphBuilder(dtype, external)
+def build_trunk(cfg, weights, dtype, max_context, external=None, progress=None, weight_format=None):
+    b = GraphBuilder(dtype, external, weight_format)
     kv_shape = [BATCH, cfg.num_kv_heads, max_context, cfg.head_dim]
     ids = b.graph_input("input_ids", TensorProto.INT64, [BATCH, SEQUENCE])
     attn_inputs = _attention_inputs(b, cfg, max_context)
-    embedding = b.weight("model.embed_tokens.weight", weights.get("model.embed_tokens.weight"))
     last_layer = cfg.trunk_layers - 1
-    x = b.op("Gather", [embedding, ids], axis=0, outputs=["hidden"] if last_layer < 0 else None)
+    x = b.embedding("model.embed_tokens.weight", weights.get("model.embed_tokens.weight"), ids)
+    if last_layer < 0:
+        x = b.op("Identity", [x], outputs=["hidden"])
     for layer in range(cfg.trunk_layers):
         x = _decoder_layer(b, cfg, weights, layer, x, layer, attn_inputs, kv_shape,
                            output="hidden" if layer == last_layer else None)
         if progress:
             progress.advance(detail=f"trunk layer {layer}")
     b.graph_output("hidden", b.onnx_dtype, [BATCH, SEQUENCE, cfg.hidden_size])
-    gather_only = _nbytes(b, "model.embed_tokens.weight")
+    gather_only = b.bytes_of(_table_names(b, "model.embed_tokens.weight"))
     return b.model("dmtd_trunk"), b.weight_bytes, b.weight_bytes - gather_only
 
 
-def build_late(cfg, weights, dtype, max_context, external=None, progress=None):
-    b = GraphBuilder(dtype, external)
+def _table_names(b, name):
+    """The initializers of a weight: itself, or its quantized bytes, scales and zero points."""
+    if name in b.quantized:
+        return [n for n in b.quantized[name][0] if n]
+    return [name]
+
+
+def build_late(cfg, weights, dtype, max_context, external=None, progress=None, weight_format=None):
+    b = GraphBuilder(dtype, external, weight_format)
     kv_shape = [BATCH, cfg.num_kv_heads, max_context, cfg.head_dim]
     ids = b.graph_input("input_ids", TensorProto.INT64, [BATCH, SEQUENCE])
     hidden = b.graph_input("hidden", b.onnx_dtype, [BATCH, SEQUENCE, cfg.hidden_size])
     gate = b.graph_input("gate", b.onnx_dtype, [BATCH, SEQUENCE, 2])
     attn_inputs = _attention_inputs(b, cfg, max_context)
-    embedding = b.weight("model.embed_tokens.weight", weights.get("model.embed_tokens.weight"))
-    embedded = b.op("Gather", [embedding, ids], axis=0, hint="embedded")
+    embedding = weights.get("model.embed_tokens.weight")
+    embedded = b.embedding("model.embed_tokens.weight", embedding, ids, hint="embedded")
     axis2 = b.const("axis2", [2], np.int64)
     gate_e = b.op("Slice", [gate, b.const("zero", [0], np.int64), b.const("one", [1], np.int64), axis2])
     gate_h = b.op("Slice", [gate, b.const("one", [1], np.int64), b.const("two_i", [2], np.int64), axis2])
@@ -252,25 +305,20 @@ def build_late(cfg, weights, dtype, max_context, external=None, progress=None):
     last = b.op("Gather", [x, b.const("last", -1, np.int64)], axis=1, hint="last_row")
     normed = b.rms_norm(last, b.weight("model.norm.weight", weights.get("model.norm.weight")),
                         cfg.rms_norm_eps)
-    if cfg.tie_word_embeddings:
-        head = embedding  # one copy of the tied matrix in this graph
+    # one copy of a tied matrix in this graph: the head multiplies by the table the Gather reads
+    head_name = "model.embed_tokens.weight" if cfg.tie_word_embeddings else "lm_head.weight"
+    head = embedding if cfg.tie_word_embeddings else weights.get("lm_head.weight")
+    out = ["logits"] if dtype == "fp32" else None
+    if b.fmt.quantized:
+        logits = b.matmul_nbits(normed, head_name, head, outputs=out)
     else:
-        head = b.weight("lm_head.weight", weights.get("lm_head.weight"))
-    if dtype == "fp32":
-        b.op("Gemm", [normed, head], transB=1, outputs=["logits"])
-    else:
-        b.op("Cast", [b.op("Gemm", [normed, head], transB=1)], to=TensorProto.FLOAT, outputs=["logits"])
+        table = head_name if cfg.tie_word_embeddings else b.weight(head_name, head)
+        logits = b.op("Gemm", [normed, table], transB=1, outputs=out)
+    if dtype != "fp32":
+        b.op("Cast", [logits], to=TensorProto.FLOAT, outputs=["logits"])
     b.graph_output("logits", TensorProto.FLOAT, [BATCH, cfg.vocab_size])
-    gather_only = 0 if cfg.tie_word_embeddings else _nbytes(b, "model.embed_tokens.weight")
+    gather_only = 0 if cfg.tie_word_embeddings else b.bytes_of(_table_names(b, "model.embed_tokens.weight"))
     return b.model("dmtd_late"), b.weight_bytes, b.weight_bytes - gather_only
-
-
-def _nbytes(b, name):
-    """Bytes of one initializer (an embedding that is only gathered is not streamed per run)."""
-    for init in b.initializers:
-        if init.name == name:
-            return int(np.prod(init.dims)) * np.dtype(b.np_dtype).itemsize
-    return 0
 
 
 def io_spec(model):

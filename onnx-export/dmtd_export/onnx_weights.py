@@ -6,10 +6,11 @@ import os
 import numpy as np
 import onnx
 import torch
-from onnx import numpy_helper
+from onnx import helper, numpy_helper
 
 from .config import ModelConfig
 from .export import read_manifest
+from .quantize import dequantize_node
 
 _TRANSPOSED = ("_proj.weight",)
 
@@ -32,15 +33,43 @@ def config_from_manifest(manifest):
         name=manifest["name"]).validate()
 
 
+def _quantized(model, arrays, weights_format):
+    """{HF name: float32 [N, K]} of the quantized weights (B, scales, zero points), dequantized exactly as
+    ONNX Runtime's MatMulNBits / GatherBlockQuantized read them."""
+    ks = {n.input[1]: next(helper.get_attribute_value(a) for a in n.attribute if a.name == "K")
+          for n in model.graph.node if n.op_type == "MatMulNBits"}
+    out = {}
+    for name in arrays:
+        if not name.endswith(".quant"):
+            continue
+        base = name[:-len(".quant")]
+        attrs = {"bits": weights_format["bits"], "block_size": weights_format["block_size"]}
+        kind = "GatherBlockQuantized"
+        if name in ks:
+            kind, attrs["K"] = "MatMulNBits", ks[name]
+        out[base] = dequantize_node(kind, attrs, arrays[name], arrays[base + ".scales"],
+                                    arrays.get(base + ".zero_points"))
+    return out
+
+
 def load_exported(folder):
-    """(config, {HF name: float32 tensor}) of an exported model folder."""
+    """(config, {HF name: float32 tensor}) of an exported model folder; quantized weights come back
+    dequantized, the weights the graphs compute with."""
     manifest = read_manifest(folder)
     cfg = config_from_manifest(manifest)
+    weights_format = manifest.get("weights", {"format": manifest["dtype"]})
     weights = {}
     for part in ("trunk", "late"):
         model = onnx.load(os.path.join(folder, manifest["graphs"][part]["file"]), load_external_data=True)
+        if "bits" in weights_format:
+            arrays = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer
+                      if i.name.endswith((".quant", ".scales", ".zero_points"))}
+            for name, array in _quantized(model, arrays, weights_format).items():
+                weights[name] = torch.from_numpy(np.ascontiguousarray(array.astype(np.float32)))
         for init in model.graph.initializer:
             if not (init.name.startswith("model.") or init.name == "lm_head.weight"):
+                continue
+            if init.name.endswith((".quant", ".scales", ".zero_points")):
                 continue
             array = numpy_helper.to_array(init).astype(np.float32)
             if init.name.endswith(_TRANSPOSED):

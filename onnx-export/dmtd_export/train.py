@@ -255,22 +255,6 @@ class BatchedModel:
         return {name: p.detach().cpu().clone() for name, p in self.params.items()}
 
 
-class DictWeights:
-    """A {name: tensor} dict as an export weights source."""
-
-    def __init__(self, tensors):
-        self.tensors = tensors
-
-    def get(self, name):
-        return self.tensors[name].detach().float().cpu()
-
-    def all(self):
-        return {n: self.get(n) for n in self.tensors}
-
-    def close(self):
-        pass
-
-
 # -- batches ------------------------------------------------------------------------------------
 def step_generator(seed, step, salt):
     return torch.Generator().manual_seed((seed * 1_000_003 + step) * 16 + salt)
@@ -464,7 +448,7 @@ def run_train(args, overrides):
     from .config import apply_overrides, from_hf_config
     from .export import export_model
     from .safetensors_io import write_safetensors
-    from .weights import CheckpointWeights
+    from .weights import CheckpointWeights, DictWeights
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -533,5 +517,6 @@ def run_train(args, overrides):
         export_model(cfg, DictWeights(state), args.export, dtype=args.dtype,
                      max_context=args.max_context or min(cfg.max_position_embeddings, 4096),
                      external="auto", tokenizer_from=tokenizer_from,
-                     source=f"{origin}:steps={args.steps}:seed={args.seed}", quiet=True)
+                     source=f"{origin}:steps={args.steps}:seed={args.seed}", quiet=True,
+                     weight_format=args.weight_format)
         print(f"[train] exported {args.export}", file=sys.stderr)

@@ -38,6 +38,22 @@ def expected_shapes(cfg):
     return shapes
 
 
+class DictWeights:
+    """A {name: tensor} dict as an export weights source."""
+
+    def __init__(self, tensors):
+        self.tensors = tensors
+
+    def get(self, name):
+        return self.tensors[name].detach().float().cpu()
+
+    def all(self):
+        return {n: self.get(n) for n in self.tensors}
+
+    def close(self):
+        pass
+
+
 class CheckpointWeights:
     """Weights of a HF checkpoint folder (single or sharded safetensors)."""
 

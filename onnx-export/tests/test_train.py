@@ -138,9 +138,10 @@ def test_train_command_with_resume_and_export(tmp_path):
     assert cli.main(common + ["--stop-after", "2"]) == 0
     assert torch.load(str(run / "checkpoint.pt"))["step"] == 2
     out = tmp_path / "model"
-    assert cli.main(common + ["--resume", "--export", str(out), "--tau-default", "2"]) == 0
+    assert cli.main(common + ["--resume", "--export", str(out), "--tau-default", "2", "--weights", "int8"]) == 0
     with open(out / "dmtd.json") as f:
         manifest = json.load(f)
+    assert manifest["weights"]["format"] == "int8" and manifest["weights"]["accuracy_level"] == 4
     text = json.dumps(manifest)
     for expected in ('"head_late_input": "embed_plus_hidden"', '"prefill_late_input": "gated"',
                      '"cycle_anchor": "prompt_end"'):

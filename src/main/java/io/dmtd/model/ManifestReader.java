@@ -104,12 +104,53 @@ public final class ManifestReader {
                 new ModelManifest.KvCacheSpec(kv.text("dtype"), kv.text("past_key"), kv.text("past_value"),
                         kv.text("present_key"), kv.text("present_value")),
                 graph(folder, graphs.object("trunk"), "graphs.trunk"),
-                graph(folder, graphs.object("late"), "graphs.late"));
+                graph(folder, graphs.object("late"), "graphs.late"),
+                weights(f, dtype));
         if (manifest.trunk().layers() != trunkLayers || manifest.late().layers() != lateLayers) {
             throw new ModelException(file + ": graphs' layer counts (" + manifest.trunk().layers() + ", "
                     + manifest.late().layers() + ") differ from layer_split");
         }
         return manifest;
+    }
+
+    /** The {@code weights} object; absent in manifests written before quantized weights: the dtype's format. */
+    private static WeightFormat weights(Fields f, String dtype) {
+        if (f.node.get("weights") == null) {
+            return WeightFormat.unquantized(dtype);
+        }
+        Fields w = f.object("weights");
+        String format = w.text("format");
+        if (!WeightFormat.FORMATS.contains(format)) {
+            throw new ModelException(f.source + ": weights.format '" + format + "' is not one this server runs "
+                    + WeightFormat.FORMATS);
+        }
+        if (format.equals("fp32") || format.equals("fp16")) {
+            if (!format.equals(dtype)) {
+                throw new ModelException(f.source + ": weights.format '" + format + "' differs from dtype '" + dtype
+                        + "'");
+            }
+            return WeightFormat.unquantized(dtype);
+        }
+        int bits = w.integer("bits");
+        int expectedBits = format.equals("int8") ? 8 : 4;
+        if (bits != expectedBits) {
+            throw new ModelException(f.source + ": weights.bits " + bits + " does not match weights.format '" + format
+                    + "' (" + expectedBits + ")");
+        }
+        int blockSize = w.integer("block_size");
+        if (blockSize < 16 || blockSize > 256 || Integer.bitCount(blockSize) != 1) {
+            throw new ModelException(f.source + ": weights.block_size " + blockSize
+                    + " is not a power of two in 16..256");
+        }
+        int accuracyLevel = w.integer("accuracy_level");
+        if (accuracyLevel < 0 || accuracyLevel > 4) {
+            throw new ModelException(f.source + ": weights.accuracy_level " + accuracyLevel + " is not in 0..4");
+        }
+        JsonNode symmetric = w.node("symmetric");
+        if (!symmetric.isBoolean()) {
+            throw new ModelException(f.source + ": field 'symmetric' must be true or false");
+        }
+        return new WeightFormat(format, bits, Optional.of(blockSize), symmetric.asBoolean(), Optional.of(accuracyLevel));
     }
 
     private GraphSpec graph(Path folder, Fields g, String where) {

@@ -35,7 +35,8 @@ public record ModelManifest(
         Optional<Path> chatTemplateFile,
         KvCacheSpec kvCache,
         GraphSpec trunk,
-        GraphSpec late) {
+        GraphSpec late,
+        WeightFormat weights) {
 
     public static final String FORMAT = "dmtd-model";
     public static final int VERSION = 1;

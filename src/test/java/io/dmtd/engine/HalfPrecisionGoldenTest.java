@@ -105,7 +105,7 @@ class HalfPrecisionGoldenTest {
     }
 
     /** Steps before the first one whose top-2 logit margin is under MARGIN (that step itself is still exact). */
-    private static int trustedPrefix(JsonNode steps) {
+    static int trustedPrefix(JsonNode steps) {
         for (int i = 0; i < steps.size(); i++) {
             JsonNode logits = steps.get(i).get("logits");
             if (logits.get(0).asDouble() - logits.get(1).asDouble() < MARGIN) {

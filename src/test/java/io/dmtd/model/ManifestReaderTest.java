@@ -114,6 +114,34 @@ class ManifestReaderTest {
     }
 
     @Test
+    void weightFormatIsReadAndAnUnknownOneIsNamed() throws IOException, URISyntaxException {
+        assertThat(read().weights()).isEqualTo(WeightFormat.unquantized("fp32"));
+        Path int4 = Path.of(Objects.requireNonNull(getClass().getResource("/models/tiny-int4/dmtd.json")).toURI())
+                .getParent();
+        WeightFormat quantized = new ManifestReader(true).read(int4).weights();
+        assertThat(quantized).isEqualTo(new WeightFormat("int4", 4, java.util.Optional.of(32), false,
+                java.util.Optional.of(4)));
+        assertThat(quantized.quantized()).isTrue();
+
+        editManifest(root -> root.remove("weights"));  // manifests written before quantized weights
+        assertThat(read().weights()).isEqualTo(WeightFormat.unquantized("fp32"));
+        editManifest(root -> root.putObject("weights").put("format", "int3"));
+        assertThatThrownBy(this::read).isInstanceOf(ModelException.class)
+                .hasMessageContaining("weights.format 'int3' is not one this server runs [fp32, fp16, int8, int4]");
+        editManifest(root -> root.putObject("weights").put("format", "fp16"));
+        assertThatThrownBy(this::read).hasMessageContaining("weights.format 'fp16' differs from dtype 'fp32'");
+        editManifest(root -> root.putObject("weights").put("format", "int4").put("bits", 4).put("block_size", 48)
+                .put("symmetric", false).put("accuracy_level", 4));
+        assertThatThrownBy(this::read).hasMessageContaining("weights.block_size 48 is not a power of two in 16..256");
+        editManifest(root -> ((ObjectNode) root.get("weights")).put("block_size", 32).put("accuracy_level", 7));
+        assertThatThrownBy(this::read).hasMessageContaining("weights.accuracy_level 7 is not in 0..4");
+        editManifest(root -> ((ObjectNode) root.get("weights")).put("accuracy_level", 4).put("bits", 8));
+        assertThatThrownBy(this::read).hasMessageContaining("weights.bits 8 does not match weights.format 'int4' (4)");
+        editManifest(root -> ((ObjectNode) root.get("weights")).put("bits", 4).remove("symmetric"));
+        assertThatThrownBy(this::read).hasMessageContaining("missing field 'symmetric'");
+    }
+
+    @Test
     void pathsMayNotLeaveTheFolder() throws IOException {
         editManifest(root -> ((ObjectNode) root.get("tokenizer")).put("file", "../../etc/passwd"));
         assertThatThrownBy(this::read).hasMessageContaining("points outside the model folder");
