@@ -171,9 +171,11 @@ final class JsonLexicon {
         Rx digit = Rx.range('0', '9');
         Rx hour = Rx.alt(Rx.seq(Rx.anyOf("01"), digit), Rx.seq(Rx.literal("2"), Rx.range('0', '3')));
         Rx sixty = Rx.seq(Rx.range('0', '5'), digit);
+        // offsets within the +-18:00 that java.time (and so validators) accept
+        Rx offsetHour = Rx.alt(Rx.seq(Rx.literal("0"), digit), Rx.seq(Rx.literal("1"), Rx.range('0', '7')));
         return Rx.seq(hour, Rx.literal(":"), sixty, Rx.literal(":"), sixty,
                 Rx.optional(Rx.seq(Rx.literal("."), Rx.repeat(digit, 1, 6))),
-                Rx.alt(Rx.literal("Z"), Rx.seq(Rx.anyOf("+-"), hour, Rx.literal(":"), sixty)));
+                Rx.alt(Rx.literal("Z"), Rx.seq(Rx.anyOf("+-"), offsetHour, Rx.literal(":"), sixty)));
     }
 
     static Rx dateTime() {
@@ -187,9 +189,13 @@ final class JsonLexicon {
                 Rx.repeat(hex, 12, 12));
     }
 
+    /** Dotted lowercase words, then a domain under a common top-level domain (validators check it is real). */
     static Rx email() {
-        Rx word = Rx.repeat(Rx.ranges('a', 'z', '0', '9'), 1, 20);
+        Rx word = Rx.seq(Rx.range('a', 'z'), Rx.repeat(Rx.ranges('a', 'z', '0', '9'), 0, 19));
+        Rx topLevel = Rx.alt(Rx.literal("com"), Rx.literal("org"), Rx.literal("net"), Rx.literal("edu"),
+                Rx.literal("io"), Rx.literal("dev"), Rx.literal("de"), Rx.literal("fr"), Rx.literal("nl"),
+                Rx.literal("uk"), Rx.literal("jp"));
         return Rx.seq(word, Rx.repeat(Rx.seq(Rx.literal("."), word), 0, 2), Rx.literal("@"), word,
-                Rx.repeat(Rx.seq(Rx.literal("."), Rx.repeat(Rx.range('a', 'z'), 2, 10)), 1, 2));
+                Rx.repeat(Rx.seq(Rx.literal("."), word), 0, 1), Rx.literal("."), topLevel);
     }
 }

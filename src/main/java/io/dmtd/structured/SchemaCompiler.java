@@ -334,7 +334,20 @@ public final class SchemaCompiler {
                     return bytes.set().clone();
                 }
                 case Rx.Seq seq -> {
-                    return seq.parts().isEmpty() ? null : firstBytes(seq.parts().getFirst(), visiting);
+                    long[] union = new long[4];
+                    for (Rx part : seq.parts()) {
+                        long[] first = firstBytes(part, visiting);
+                        if (first == null) {
+                            return null;
+                        }
+                        for (int w = 0; w < 4; w++) {
+                            union[w] |= first[w];
+                        }
+                        if (!nullable(part)) {
+                            return union;
+                        }
+                    }
+                    return null; // the whole sequence may be empty
                 }
                 case Rx.Alt alt -> {
                     long[] union = new long[4];
@@ -350,7 +363,7 @@ public final class SchemaCompiler {
                     return union;
                 }
                 case Rx.Repeat repeat -> {
-                    return repeat.min() > 0 ? firstBytes(repeat.body(), visiting) : null;
+                    return repeat.max() == 0 ? new long[4] : firstBytes(repeat.body(), visiting);
                 }
                 case Rx.Call call -> {
                     Rx body = bodies.get(call.rule());
@@ -360,6 +373,17 @@ public final class SchemaCompiler {
                     return firstBytes(body, visiting);
                 }
             }
+        }
+
+        /** Whether a match may be empty; rule calls never are (every rule reads a value). */
+        private static boolean nullable(Rx rx) {
+            return switch (rx) {
+                case Rx.Bytes bytes -> false;
+                case Rx.Seq seq -> seq.parts().stream().allMatch(SchemaCompiler.Compilation::nullable);
+                case Rx.Alt alt -> alt.choices().stream().anyMatch(SchemaCompiler.Compilation::nullable);
+                case Rx.Repeat repeat -> repeat.min() == 0 || nullable(repeat.body());
+                case Rx.Call call -> false;
+            };
         }
 
         private static boolean overlaps(long[] a, long[] b) {
@@ -610,6 +634,12 @@ public final class SchemaCompiler {
             high = Math.min(high, bound(schema, "maximum", pointer, RoundingMode.FLOOR, 0));
             low = Math.max(low, bound(schema, "exclusiveMinimum", pointer, RoundingMode.FLOOR, 1));
             high = Math.min(high, bound(schema, "exclusiveMaximum", pointer, RoundingMode.CEILING, -1));
+            JsonNode format = schema.get("format");
+            if (format != null && "int32".equals(format.stringValue())) {
+                // generated schemas (Spring AI's for an int) say int32: a wider value would not bind
+                low = Math.max(low, Integer.MIN_VALUE);
+                high = Math.min(high, Integer.MAX_VALUE);
+            }
             if (low > high) {
                 throw new UnsupportedSchemaException("minimum", pointer, "no integer lies between the bounds");
             }
