@@ -60,12 +60,18 @@ public final class GrammarMasks {
                 mask[w] |= accepted[w];
             }
             if (stack.parent != null) {
-                for (int node : local.returnNodes) {
+                // return nodes are sorted by byte: the caller reads each byte once for all of them
+                int[] nodes = local.returnNodes;
+                int i = 0;
+                while (i < nodes.length) {
+                    int b = vocabulary.nodeByte(nodes[i]);
                     List<Frame> next = new ArrayList<>(2);
-                    grammar.step(stack.parent, vocabulary.nodeByte(node), next);
-                    if (!next.isEmpty()) {
-                        vocabulary.markTokensAt(node, mask);
-                        walk(node, next, mask, null);
+                    grammar.step(stack.parent, b, next);
+                    for (; i < nodes.length && vocabulary.nodeByte(nodes[i]) == b; i++) {
+                        if (!next.isEmpty()) {
+                            vocabulary.markTokensAt(nodes[i], mask);
+                            walk(nodes[i], next, mask, null);
+                        }
                     }
                 }
             }
@@ -93,7 +99,17 @@ public final class GrammarMasks {
         long[] accepted = new long[words];
         IntList returns = new IntList();
         walk(0, List.of(new Frame(rule, state, Frame.CONTEXT)), accepted, returns);
-        return new LocalMask(accepted, returns.toArray());
+        int[] nodes = returns.toArray();
+        // by byte, then node: one step of the caller per distinct byte at mask time
+        long[] keyed = new long[nodes.length];
+        for (int i = 0; i < nodes.length; i++) {
+            keyed[i] = ((long) vocabulary.nodeByte(nodes[i]) << 32) | nodes[i];
+        }
+        Arrays.sort(keyed);
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = (int) keyed[i];
+        }
+        return new LocalMask(accepted, nodes);
     }
 
     /**

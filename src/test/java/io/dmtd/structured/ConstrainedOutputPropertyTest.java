@@ -154,7 +154,9 @@ class ConstrainedOutputPropertyTest {
                 branches.add(JSON.createObjectNode().put("type", "string").put("maxLength", 3));
                 branches.add(JSON.createObjectNode().put("type", "integer"));
                 if (random.nextBoolean()) {
-                    branches.add(schema(random, 2).put("type", "object"));
+                    ObjectNode object = JSON.createObjectNode().put("type", "object");
+                    object.putObject("properties").set("o", schema(random, 2));
+                    branches.add(object);
                 }
             }
         }
