@@ -36,7 +36,7 @@ public final class AssistantOutputParser {
         }
     }
 
-    private enum State { ANSWER, THINK, TOOL_CALL }
+    private enum State { ANSWER, THINK, TOOL_CALL, VERBATIM }
 
     private final JsonMapper json;
     private final Supplier<String> toolCallIds;
@@ -108,6 +108,21 @@ public final class AssistantOutputParser {
         return forced.toString();
     }
 
+    /**
+     * Reads the whole output as answer text, tags included (structured output: a JSON value, which may hold
+     * {@code <think>} in a string): returns the text to append to the prompt, which closes a reasoning block the
+     * prompt left open ({@code \n</think>\n\n}) so that the value comes first. Call before any {@link #feed}.
+     */
+    public String answerOnly() {
+        if (fed) {
+            throw new IllegalStateException("the output can only be made verbatim before it starts");
+        }
+        String forced = state == State.THINK ? "\n" + THINK_CLOSE + "\n\n" : "";
+        state = State.VERBATIM;
+        skipLeadingNewlines = false;
+        return forced;
+    }
+
     /** Tool calls parsed so far. */
     public int toolCallCount() {
         return toolCallCount;
@@ -143,6 +158,10 @@ public final class AssistantOutputParser {
                 skipLeadingNewlines = false;
             }
             switch (state) {
+                case VERBATIM -> {
+                    answer.append(pending);
+                    pending.setLength(0);
+                }
                 case ANSWER -> {
                     int think = pending.indexOf(THINK_OPEN);
                     int tool = pending.indexOf(TOOL_OPEN);

@@ -6,6 +6,10 @@ import io.dmtd.engine.GenerationChunk;
 import io.dmtd.engine.GenerationRequest;
 import io.dmtd.engine.PromptTooLongException;
 import io.dmtd.sampling.SamplingParams;
+import io.dmtd.structured.Grammar;
+import io.dmtd.structured.GrammarCache;
+import io.dmtd.structured.SchemaCompiler;
+import io.dmtd.structured.UnsupportedSchemaException;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -69,6 +73,7 @@ public final class DmtdChatModel implements ChatModel {
     public static final String FINISH_TOOL_CALLS = "tool_calls";
 
     private static final Logger log = LoggerFactory.getLogger(DmtdChatModel.class);
+    private static final int GRAMMAR_CACHE_SIZE = 64;
     private static final ChatModelObservationConvention DEFAULT_CONVENTION = new DefaultChatModelObservationConvention();
 
     private final EngineGuard guard;
@@ -79,6 +84,8 @@ public final class DmtdChatModel implements ChatModel {
     private final ObservationRegistry observationRegistry;
     private final JsonMapper json;
     private final ChatModelObservationConvention observationConvention;
+    /** Grammars of the response formats requests ask for, compiled once per schema. */
+    private final GrammarCache grammars;
 
     public DmtdChatModel(EngineGuard guard, ChatPromptEncoder encoder, DmtdChatProperties properties,
                          ToolCallingManager toolCallingManager, ObservationRegistry observationRegistry,
@@ -91,6 +98,7 @@ public final class DmtdChatModel implements ChatModel {
         this.observationRegistry = observationRegistry;
         this.json = json;
         this.observationConvention = observationConvention != null ? observationConvention : DEFAULT_CONVENTION;
+        this.grammars = new GrammarCache(new SchemaCompiler(json), GRAMMAR_CACHE_SIZE);
     }
 
     @Override
@@ -195,12 +203,16 @@ public final class DmtdChatModel implements ChatModel {
             String rendered = encoder.render(prompt.getInstructions(), tools, options.getEnableThinking());
             AssistantOutputParser parser = AssistantOutputParser.continuing(rendered, json,
                     () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
+            Grammar grammar = grammar(options.getResponseFormat());
             if (choice.forcesCall()) {
                 rendered += parser.forceToolCall(forcedFunction(choice, tools));
+            } else if (grammar != null) {
+                rendered += parser.answerOnly();
             }
             int[] promptTokens = encoder.tokenize(rendered);
             EngineInfo info = guard.engine().info();
-            GenerationRequest request = toEngineRequest(promptTokens, options, info);
+            GenerationRequest request = toEngineRequest(promptTokens, options, info,
+                    choice.forcesCall() ? null : grammar);
             log.debug("request {}: {} prompt tokens, max {} new, tau {}", request.requestId(), promptTokens.length,
                     request.maxNewTokens(), request.tau());
             return new Prepared(request, parser, options.getModel() != null ? options.getModel() : info.modelId());
@@ -210,6 +222,20 @@ public final class DmtdChatModel implements ChatModel {
         } catch (IllegalArgumentException e) {
             guard.refused(FailureKind.INVALID_REQUEST);
             throw e;
+        }
+    }
+
+    /** The grammar decoding enforces for the response format; null for free text. */
+    private @Nullable Grammar grammar(@Nullable ResponseFormat format) {
+        if (format == null) {
+            return null;
+        }
+        try {
+            return format.type() == ResponseFormat.Type.JSON_OBJECT ? grammars.jsonObject()
+                    : grammars.schema(format.schema());
+        } catch (UnsupportedSchemaException e) {
+            // named as the HTTP field: ChatOptions has no single name for it (outputSchema or responseFormat)
+            throw new InvalidChatRequestException("response_format", e.getMessage());
         }
     }
 
@@ -240,7 +266,8 @@ public final class DmtdChatModel implements ChatModel {
         return function;
     }
 
-    private GenerationRequest toEngineRequest(int[] promptTokens, DmtdChatOptions options, EngineInfo info) {
+    private GenerationRequest toEngineRequest(int[] promptTokens, DmtdChatOptions options, EngineInfo info,
+                                              @Nullable Grammar grammar) {
         int promptLimit = properties.maxPromptTokens() > 0 ? Math.min(properties.maxPromptTokens(), info.maxContext() - 1)
                 : info.maxContext() - 1;
         if (promptTokens.length > promptLimit) {
@@ -276,7 +303,7 @@ public final class DmtdChatModel implements ChatModel {
             throw new InvalidChatRequestException(field, e.getMessage());
         }
         return new GenerationRequest("chatcmpl-" + UUID.randomUUID(), promptTokens, maxNewTokens,
-                tau == null ? 0 : tau, sampling, null, options.getStopSequences());
+                tau == null ? 0 : tau, sampling, null, options.getStopSequences(), false, grammar);
     }
 
     private static <T> T orDefault(T value, T fallback) {

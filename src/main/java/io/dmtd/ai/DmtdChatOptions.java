@@ -3,6 +3,7 @@ package io.dmtd.ai;
 import org.jspecify.annotations.Nullable;
 import org.springframework.ai.chat.prompt.ChatOptions;
 import org.springframework.ai.model.tool.DefaultToolCallingChatOptions;
+import org.springframework.ai.model.tool.StructuredOutputChatOptions;
 import org.springframework.ai.model.tool.ToolCallingChatOptions;
 import org.springframework.ai.tool.ToolCallback;
 
@@ -13,10 +14,12 @@ import java.util.Objects;
 /**
  * Chat options of the DMTD model: the portable {@link ChatOptions} and tool options, plus the DMTD cycle
  * length {@code tau}, the sampling knobs the engine has beyond the portable ones, Qwen3 thinking and the
- * {@link ToolChoice} (Spring AI 2.0 has no portable tool choice).
+ * {@link ToolChoice} (Spring AI 2.0 has no portable tool choice), and the {@link ResponseFormat}: as
+ * {@link StructuredOutputChatOptions}, {@code ChatClient}'s {@code entity(..., spec ->
+ * spec.useProviderStructuredOutput())} sets the output schema, which decoding then enforces.
  * Immutable; change through {@link #mutate()}.
  */
-public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
+public final class DmtdChatOptions extends DefaultToolCallingChatOptions implements StructuredOutputChatOptions {
 
     private final @Nullable Integer tau;
     private final @Nullable Long seed;
@@ -24,6 +27,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
     private final @Nullable Double repetitionPenalty;
     private final @Nullable Boolean enableThinking;
     private final @Nullable ToolChoice toolChoice;
+    private final @Nullable ResponseFormat responseFormat;
 
     private DmtdChatOptions(@Nullable List<ToolCallback> toolCallbacks, @Nullable Map<String, Object> toolContext,
             @Nullable String model, @Nullable Double frequencyPenalty, @Nullable Integer maxTokens,
@@ -37,6 +41,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         this.repetitionPenalty = extras.repetitionPenalty;
         this.enableThinking = extras.enableThinking;
         this.toolChoice = extras.toolChoice;
+        this.responseFormat = extras.responseFormat;
     }
 
     public static Builder builder() {
@@ -72,7 +77,10 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                     .minP(firstSet(dmtd.minP, defaults.minP))
                     .repetitionPenalty(firstSet(dmtd.repetitionPenalty, defaults.repetitionPenalty))
                     .enableThinking(firstSet(dmtd.enableThinking, defaults.enableThinking))
-                    .toolChoice(firstSet(dmtd.toolChoice, defaults.toolChoice));
+                    .toolChoice(firstSet(dmtd.toolChoice, defaults.toolChoice))
+                    .responseFormat(firstSet(dmtd.responseFormat, defaults.responseFormat));
+        } else if (runtime instanceof StructuredOutputChatOptions structured && structured.getOutputSchema() != null) {
+            merged.outputSchema(structured.getOutputSchema());
         }
         return merged.build();
     }
@@ -108,6 +116,17 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         return toolChoice;
     }
 
+    /** The shape decoding enforces on the answer; null = free text. */
+    public @Nullable ResponseFormat getResponseFormat() {
+        return responseFormat;
+    }
+
+    /** The JSON Schema enforced on the answer, when the response format has one. */
+    @Override
+    public @Nullable String getOutputSchema() {
+        return responseFormat != null ? responseFormat.schema() : null;
+    }
+
     @Override
     public Builder mutate() {
         Builder b = builder();
@@ -116,7 +135,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                 .temperature(getTemperature()).topK(getTopK()).topP(getTopP())
                 .toolCallbacks(getToolCallbacks()).toolContext(getToolContext());
         return b.tau(tau).seed(seed).minP(minP).repetitionPenalty(repetitionPenalty).enableThinking(enableThinking)
-                .toolChoice(toolChoice);
+                .toolChoice(toolChoice).responseFormat(responseFormat);
     }
 
     @Override
@@ -125,22 +144,26 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                 && Objects.equals(seed, that.seed) && Objects.equals(minP, that.minP)
                 && Objects.equals(repetitionPenalty, that.repetitionPenalty)
                 && Objects.equals(enableThinking, that.enableThinking)
-                && Objects.equals(toolChoice, that.toolChoice);
+                && Objects.equals(toolChoice, that.toolChoice)
+                && Objects.equals(responseFormat, that.responseFormat);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), tau, seed, minP, repetitionPenalty, enableThinking, toolChoice);
+        return Objects.hash(super.hashCode(), tau, seed, minP, repetitionPenalty, enableThinking, toolChoice,
+                responseFormat);
     }
 
     @Override
     public String toString() {
         return "DmtdChatOptions{model=" + getModel() + ", temperature=" + getTemperature() + ", topP=" + getTopP()
                 + ", topK=" + getTopK() + ", minP=" + minP + ", maxTokens=" + getMaxTokens() + ", tau=" + tau
-                + ", seed=" + seed + ", enableThinking=" + enableThinking + ", toolChoice=" + toolChoice + "}";
+                + ", seed=" + seed + ", enableThinking=" + enableThinking + ", toolChoice=" + toolChoice
+                + ", responseFormat=" + responseFormat + "}";
     }
 
-    public static final class Builder extends DefaultToolCallingChatOptions.Builder<Builder> {
+    public static final class Builder extends DefaultToolCallingChatOptions.Builder<Builder>
+            implements StructuredOutputChatOptions.Builder<Builder> {
 
         private @Nullable Integer tau;
         private @Nullable Long seed;
@@ -148,6 +171,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
         private @Nullable Double repetitionPenalty;
         private @Nullable Boolean enableThinking;
         private @Nullable ToolChoice toolChoice;
+        private @Nullable ResponseFormat responseFormat;
 
         public Builder tau(@Nullable Integer tau) {
             this.tau = tau;
@@ -179,6 +203,18 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
             return this;
         }
 
+        public Builder responseFormat(@Nullable ResponseFormat responseFormat) {
+            this.responseFormat = responseFormat;
+            return this;
+        }
+
+        /** The answer must be JSON valid against this schema (JSON text); null clears the response format. */
+        @Override
+        public Builder outputSchema(@Nullable String outputSchema) {
+            this.responseFormat = outputSchema == null ? null : ResponseFormat.jsonSchema(outputSchema);
+            return this;
+        }
+
         /** Unlike {@link #toolContext(Map)}, which adds, this sets the whole context. */
         Builder replaceToolContext(@Nullable Map<String, Object> context) {
             this.toolContext = context == null ? null : new java.util.HashMap<>(context);
@@ -200,6 +236,7 @@ public final class DmtdChatOptions extends DefaultToolCallingChatOptions {
                 repetitionPenalty = firstSet(that.repetitionPenalty, repetitionPenalty);
                 enableThinking = firstSet(that.enableThinking, enableThinking);
                 toolChoice = firstSet(that.toolChoice, toolChoice);
+                responseFormat = firstSet(that.responseFormat, responseFormat);
             }
             return this;
         }

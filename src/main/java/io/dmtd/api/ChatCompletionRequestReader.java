@@ -2,6 +2,7 @@ package io.dmtd.api;
 
 import io.dmtd.ai.DmtdChatOptions;
 import io.dmtd.ai.DmtdChatProperties;
+import io.dmtd.ai.ResponseFormat;
 import io.dmtd.ai.ToolChoice;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
@@ -105,7 +106,8 @@ public final class ChatCompletionRequestReader {
                 .repetitionPenalty(optionalNumber(root, "repetition_penalty", 0, 10, false))
                 .tau(optionalInt(root, "dmtd_tau", 0, Integer.MAX_VALUE))
                 .seed(optionalLong(root, "seed"))
-                .enableThinking(readEnableThinking(root));
+                .enableThinking(readEnableThinking(root))
+                .responseFormat(readResponseFormat(root.get("response_format")));
         List<ToolCallback> tools = readTools(root.get("tools"));
         ToolChoice toolChoice = readToolChoice(root.get("tool_choice"), tools);
         if (toolChoice.mode() != ToolChoice.Mode.NONE && !tools.isEmpty()) {
@@ -146,6 +148,53 @@ public final class ChatCompletionRequestReader {
         TokenStreamLocation location = e.getLocation();
         return location == null || location.getLineNr() < 1 ? ""
                 : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+
+    /**
+     * OpenAI's {@code response_format}: {@code text} (no constraint), {@code json_object}, or {@code json_schema}
+     * with {@code name}, {@code schema} and {@code strict}. The schema is enforced either way (strict or not);
+     * whether the grammar can honour it is checked when the request is prepared.
+     */
+    private ResponseFormat readResponseFormat(JsonNode node) {
+        if (!present(node)) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw ApiException.invalid("response_format", "response_format must be an object");
+        }
+        JsonNode type = node.get("type");
+        if (!present(type) || !type.isString()) {
+            throw ApiException.invalid("response_format.type", "response_format.type must be a string");
+        }
+        return switch (type.stringValue()) {
+            case "text" -> null;
+            case "json_object" -> ResponseFormat.jsonObject();
+            case "json_schema" -> {
+                JsonNode spec = node.get("json_schema");
+                if (!present(spec) || !spec.isObject()) {
+                    throw ApiException.invalid("response_format.json_schema",
+                            "response_format.json_schema must be an object with name and schema");
+                }
+                JsonNode name = spec.get("name");
+                if (!present(name) || !name.isString() || !TOOL_NAME.matcher(name.stringValue()).matches()) {
+                    throw ApiException.invalid("response_format.json_schema.name",
+                            "response_format.json_schema.name must be 1-64 letters, digits, '_', '-' or '.'");
+                }
+                JsonNode strict = spec.get("strict");
+                if (present(strict) && !strict.isBoolean()) {
+                    throw ApiException.invalid("response_format.json_schema.strict",
+                            "response_format.json_schema.strict must be a boolean");
+                }
+                JsonNode schema = spec.get("schema");
+                if (!present(schema) || !(schema.isObject() || schema.isBoolean())) {
+                    throw ApiException.invalid("response_format.json_schema.schema",
+                            "response_format.json_schema.schema must be a JSON Schema object");
+                }
+                yield ResponseFormat.jsonSchema(json.writeValueAsString(schema), name.stringValue());
+            }
+            default -> throw ApiException.invalid("response_format.type", "response_format.type must be text, "
+                    + "json_object or json_schema, was '" + type.stringValue() + "'");
+        };
     }
 
     private static boolean present(JsonNode node) {

@@ -1,6 +1,8 @@
 package io.dmtd.engine;
 
 import io.dmtd.sampling.SamplingParams;
+import io.dmtd.structured.Grammar;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 import java.util.Objects;
@@ -17,6 +19,8 @@ import java.util.Set;
  * @param stopTokenIds  token ids that end the generation (in addition to the model's EOS ids); not emitted
  * @param stopStrings   strings that end the generation; the text is cut before the match
  * @param ignoreEos     keep generating past the model's EOS ids (benchmarks, golden tests)
+ * @param grammar       when set, only tokens that keep the output a prefix of the grammar's language are drawn,
+ *                      and EOS only once it is complete; null = unconstrained
  */
 public record GenerationRequest(
         String requestId,
@@ -26,11 +30,17 @@ public record GenerationRequest(
         SamplingParams sampling,
         Set<Integer> stopTokenIds,
         List<String> stopStrings,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        @Nullable Grammar grammar) {
 
     public GenerationRequest(String requestId, int[] promptTokens, int maxNewTokens, int tau, SamplingParams sampling,
                              Set<Integer> stopTokenIds, List<String> stopStrings) {
-        this(requestId, promptTokens, maxNewTokens, tau, sampling, stopTokenIds, stopStrings, false);
+        this(requestId, promptTokens, maxNewTokens, tau, sampling, stopTokenIds, stopStrings, false, null);
+    }
+
+    public GenerationRequest(String requestId, int[] promptTokens, int maxNewTokens, int tau, SamplingParams sampling,
+                             Set<Integer> stopTokenIds, List<String> stopStrings, boolean ignoreEos) {
+        this(requestId, promptTokens, maxNewTokens, tau, sampling, stopTokenIds, stopStrings, ignoreEos, null);
     }
 
     public GenerationRequest {

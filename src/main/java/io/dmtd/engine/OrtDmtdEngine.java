@@ -2,6 +2,7 @@ package io.dmtd.engine;
 
 import io.dmtd.model.ModelManifest;
 import io.dmtd.sampling.Sampler;
+import io.dmtd.structured.TokenVocabulary;
 import io.dmtd.text.StreamingDetokenizer;
 import io.dmtd.text.Tokenizer;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ public final class OrtDmtdEngine implements DmtdEngine {
     private final DecodeLoop loop;
     private final Thread thread;
     private final Set<Integer> eosIds;
+    /** The vocabulary as bytes for structured output, built on first use. */
+    private volatile TokenVocabulary tokenVocabulary;
     private final EngineInfo info;
     private final Conventions conventions;
     private volatile boolean closed;
@@ -131,7 +134,8 @@ public final class OrtDmtdEngine implements DmtdEngine {
 
     private void enqueue(GenerationRequest request, int tau, Set<Integer> stopIds, FluxSink<GenerationChunk> sink) {
         ActiveSequence sequence = new ActiveSequence(request, sink, tau, manifest.maxContext(),
-                new Sampler(request.sampling(), manifest.vocabSize(), request.promptTokens()),
+                new Sampler(request.sampling(), manifest.vocabSize(), request.promptTokens(),
+                        request.grammar() == null ? null : request.grammar().masks(tokenVocabulary()).start()),
                 new StreamingDetokenizer(tokenizer, true), stopIds);
         sink.onCancel(() -> {
             sequence.cancel();
@@ -142,6 +146,25 @@ public final class OrtDmtdEngine implements DmtdEngine {
                     : new EngineOverloadedException("the engine queue is full (" + config.queueCapacity()
                     + " waiting)"));
         }
+    }
+
+    /**
+     * The vocabulary as byte strings for constrained decoding (special tokens left out, EOS kept apart); refused
+     * for tokenizers whose tokens are not fixed byte strings.
+     */
+    private TokenVocabulary tokenVocabulary() {
+        TokenVocabulary vocabulary = tokenVocabulary;
+        if (vocabulary == null) {
+            byte[][] plain = tokenizer.plainTokenBytes();
+            if (plain == null) {
+                throw new IllegalArgumentException("structured output needs a byte-level BPE vocabulary; this "
+                        + "model's tokenizer is not one");
+            }
+            byte[][] byId = java.util.Arrays.copyOf(plain, manifest.vocabSize());
+            vocabulary = new TokenVocabulary(byId, eosIds.stream().mapToInt(Integer::intValue).sorted().toArray());
+            tokenVocabulary = vocabulary;
+        }
+        return vocabulary;
     }
 
     @Override

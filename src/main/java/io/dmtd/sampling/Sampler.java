@@ -1,5 +1,7 @@
 package io.dmtd.sampling;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -30,6 +32,10 @@ public final class Sampler {
     private final boolean subtractivePenalties;
     /** The tokens the penalties touch; null when every penalty is off. */
     private final PenalizedTokens penalized;
+    /** The structured-output constraint; null when any token may follow. */
+    private final @Nullable TokenConstraint constraint;
+    /** The allowed tokens of the sample in progress (a bit set), when constrained; null otherwise. */
+    private long @Nullable [] allowed;
     /** Scratch for callers that lend none; it allocates nothing until a mode needs it. */
     private final SamplerScratch ownScratch = new SamplerScratch();
 
@@ -49,11 +55,21 @@ public final class Sampler {
      *                     presence penalties (as in the OpenAI API)
      */
     public Sampler(SamplingParams params, int vocabularySize, int[] promptTokens) {
+        this(params, vocabularySize, promptTokens, null);
+    }
+
+    /**
+     * @param constraint when set, only the tokens it allows are drawn (masked after the penalties, before
+     *                   temperature and the filters), and it is told every accepted token
+     */
+    public Sampler(SamplingParams params, int vocabularySize, int[] promptTokens,
+                   @Nullable TokenConstraint constraint) {
         if (vocabularySize <= 0) {
             throw new IllegalArgumentException("vocabularySize must be > 0, was " + vocabularySize);
         }
         this.params = params;
         this.vocabularySize = vocabularySize;
+        this.constraint = constraint;
         this.seed = params.seed() != null ? params.seed() : SeededRandom.freshSeed();
         this.random = new SeededRandom(seed);
         this.repetitionPenalty = (float) params.repetitionPenalty();
@@ -81,6 +97,9 @@ public final class Sampler {
         checkToken(token);
         if (penalized != null) {
             penalized.addGenerated(token);
+        }
+        if (constraint != null) {
+            constraint.accept(token);
         }
     }
 
@@ -148,16 +167,68 @@ public final class Sampler {
     }
 
     private int sampleChecked(MemorySegment rawLogits, SamplerScratch lent) {
-        if (params.greedy()) {
-            return greedy(rawLogits);
+        if (constraint != null) {
+            allowed = constraint.allowedTokens();
         }
-        bind(lent);
         try {
-            int count = candidatesFor(rawLogits);
-            return count < 0 ? ~count : draw(count);
+            if (params.greedy()) {
+                return allowed != null ? greedyAllowed(rawLogits) : greedy(rawLogits);
+            }
+            bind(lent);
+            try {
+                int count = candidatesFor(rawLogits);
+                return count < 0 ? ~count : draw(count);
+            } finally {
+                unbind();
+            }
         } finally {
-            unbind();
+            allowed = null;
         }
+    }
+
+    private boolean isAllowed(int token) {
+        return (allowed[token >>> 6] & (1L << token)) != 0;
+    }
+
+    /** Greedy over the allowed tokens only (lowest index among the maxima; NaN never wins). */
+    private int greedyAllowed(MemorySegment rawLogits) {
+        int best = -1;
+        float bestLogit = Float.NEGATIVE_INFINITY;
+        for (int w = 0; w < allowed.length; w++) {
+            long bits = allowed[w];
+            while (bits != 0) {
+                int token = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (token >= vocabularySize) {
+                    break;
+                }
+                float logit = penalizedLogit(rawLogits, token);
+                if (best < 0 || logit > bestLogit) {
+                    best = token;
+                    bestLogit = Float.isNaN(logit) ? Float.NEGATIVE_INFINITY : logit;
+                }
+            }
+        }
+        if (best < 0) {
+            throw new IllegalStateException("the constraint allows no token");
+        }
+        return best;
+    }
+
+    /** Sets the logits of tokens the constraint forbids to -inf; returns an allowed token. */
+    private int maskLogits() {
+        int anyAllowed = -1;
+        for (int i = 0; i < vocabularySize; i++) {
+            if (isAllowed(i)) {
+                anyAllowed = anyAllowed < 0 ? i : anyAllowed;
+            } else {
+                logits[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        if (anyAllowed < 0) {
+            throw new IllegalStateException("the constraint allows no token");
+        }
+        return anyAllowed;
     }
 
     private void bind(SamplerScratch lent) {
@@ -181,9 +252,13 @@ public final class Sampler {
     private int candidatesFor(MemorySegment rawLogits) {
         MemorySegment.copy(rawLogits, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, logits, 0, vocabularySize);
         applyPenalties(logits);
+        int anyAllowed = allowed != null ? maskLogits() : -1;
         float max = scale((float) (1.0 / params.temperature()));
         if (Float.isNaN(max)) {
             max = dropNaN();
+        }
+        if (max == Float.NEGATIVE_INFINITY && anyAllowed >= 0) {
+            return ~anyAllowed; // every allowed token has weight 0: the constraint still decides
         }
         if (Float.isInfinite(max)) {
             // -inf: nothing is drawable; +inf: the weights are not defined. Either way a deterministic answer.

@@ -59,6 +59,11 @@ final class ByteLevelDecoder {
         return id >= 0 && id < tokenBytes.length && tokenBytes[id] != null;
     }
 
+    /** The bytes a token stands for; null where no token has the id. Not a copy. */
+    byte[] bytes(int id) {
+        return tokenBytes[id];
+    }
+
     String decode(int[] ids, boolean skipSpecialTokens) {
         int length = 0;
         for (int id : ids) {

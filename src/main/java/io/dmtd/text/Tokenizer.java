@@ -36,6 +36,7 @@ public final class Tokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> tokenIds;
     private final Set<Integer> specialTokenIds;
+    private final Set<Integer> addedTokenIds;
     private final int vocabularySize;
     /** Java decoding of a byte-level BPE vocabulary, when it decodes as the library does; else null. */
     private final @Nullable ByteLevelDecoder byteLevel;
@@ -44,6 +45,7 @@ public final class Tokenizer implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.tokenIds = vocabulary.tokenIds();
         this.specialTokenIds = vocabulary.specialTokenIds();
+        this.addedTokenIds = vocabulary.addedTokenIds();
         this.vocabularySize = vocabulary.size();
         this.byteLevel = vocabulary.byteLevel() ? agreeing(ByteLevelDecoder.of(tokenIds, specialTokenIds,
                 vocabularySize)) : null;
@@ -133,6 +135,24 @@ public final class Tokenizer implements AutoCloseable {
         return ids -> decode(ids, skipSpecialTokens);
     }
 
+    /**
+     * The bytes of every ordinary token by id, for constrained decoding: null for added tokens (special or
+     * markup such as {@code <tool_call>}), and null as a whole unless decoding runs in Java (a byte-level BPE
+     * vocabulary, checked against the library), where a token always stands for the same bytes.
+     */
+    public byte @Nullable [][] plainTokenBytes() {
+        if (byteLevel == null) {
+            return null;
+        }
+        byte[][] bytes = new byte[vocabularySize][];
+        for (int id = 0; id < vocabularySize; id++) {
+            if (byteLevel.covers(id) && !addedTokenIds.contains(id)) {
+                bytes[id] = byteLevel.bytes(id).clone();
+            }
+        }
+        return bytes;
+    }
+
     /** Whether decoding runs in Java (a byte-level BPE vocabulary that decodes as the library does). */
     boolean decodesInJava() {
         return byteLevel != null;
@@ -166,13 +186,14 @@ public final class Tokenizer implements AutoCloseable {
      *
      * @param byteLevel a BPE model with the ByteLevel decoder: each token stands for fixed bytes
      */
-    private record Vocabulary(Map<String, Integer> tokenIds, Set<Integer> specialTokenIds, int size,
-                              boolean byteLevel) {
+    private record Vocabulary(Map<String, Integer> tokenIds, Set<Integer> specialTokenIds,
+                              Set<Integer> addedTokenIds, int size, boolean byteLevel) {
 
         static Vocabulary read(InputStream tokenizerJson, HuggingFaceTokenizer tokenizer) throws IOException {
             JsonNode root = new ObjectMapper().readTree(tokenizerJson);
             Map<String, Integer> ids = new HashMap<>();
             Set<Integer> special = new HashSet<>();
+            Set<Integer> addedIds = new HashSet<>();
             int maxId = -1;
             JsonNode vocab = root.path("model").path("vocab");
             if (vocab.isObject()) { // BPE, WordPiece, WordLevel: {"token": id}
@@ -195,6 +216,7 @@ public final class Tokenizer implements AutoCloseable {
                 long[] encoded = tokenizer.encode(added.content(), false, false).getIds();
                 int id = encoded.length == 1 ? Math.toIntExact(encoded[0]) : added.id();
                 ids.put(added.content(), id);
+                addedIds.add(id);
                 if (added.special()) {
                     special.add(id);
                 }
@@ -202,7 +224,7 @@ public final class Tokenizer implements AutoCloseable {
             }
             boolean byteLevel = "BPE".equals(root.path("model").path("type").asText())
                     && "ByteLevel".equals(root.path("decoder").path("type").asText());
-            return new Vocabulary(Map.copyOf(ids), Set.copyOf(special), maxId + 1, byteLevel);
+            return new Vocabulary(Map.copyOf(ids), Set.copyOf(special), Set.copyOf(addedIds), maxId + 1, byteLevel);
         }
     }
 }
