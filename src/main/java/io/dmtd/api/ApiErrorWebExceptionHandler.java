@@ -9,7 +9,6 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.WebExceptionHandler;
@@ -22,7 +21,6 @@ import java.util.Optional;
  * Answers every failure on {@code /v1/**} in OpenAI's error shape, before Spring Boot's default handler
  * (order -1). A stream that already sent its first event is ended in-band instead (see the handler).
  */
-@Component
 @Order(-2)
 public final class ApiErrorWebExceptionHandler implements WebExceptionHandler {
 

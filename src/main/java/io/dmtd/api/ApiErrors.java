@@ -13,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebInputException;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,7 +21,6 @@ import tools.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /** Maps failures to OpenAI-style errors; bad input is never a 500. */
-@Component
 public final class ApiErrors {
 
     private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);

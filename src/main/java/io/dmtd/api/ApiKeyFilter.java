@@ -6,7 +6,6 @@ import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -23,7 +22,6 @@ import java.util.List;
  * valid bearer key (when keys are configured), 429 over the per-key rate limit (when enabled). Keys are
  * compared as SHA-256 digests with {@link MessageDigest#isEqual}, so timing reveals neither content nor length.
  */
-@Component
 public final class ApiKeyFilter implements WebFilter, Ordered {
 
     private static final String BEARER = "Bearer ";

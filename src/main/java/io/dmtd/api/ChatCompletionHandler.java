@@ -11,7 +11,6 @@ import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
@@ -32,7 +31,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * later failures end the stream with an error event. Cancelling the response (a client that goes away)
  * cancels the generation.
  */
-@Component
 public final class ChatCompletionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ChatCompletionHandler.class);
