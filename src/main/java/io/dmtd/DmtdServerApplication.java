@@ -2,15 +2,19 @@ package io.dmtd;
 
 import io.dmtd.cli.Cli;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 
 /**
  * The DMTD server: an OpenAI-compatible API and a Spring AI chat model over the DMTD engine. With a command as the
  * first argument ({@code generate}, {@code bench}, ...) it runs that tool instead, without the web server.
+ * <p>
+ * It scans no components: it is wired by the library's auto-configurations alone, as any application that depends on
+ * the library is, plus the server's {@code application.yaml} (which turns the API on). So whatever works here works
+ * the same in such an application.
  */
-@SpringBootApplication
-@ConfigurationPropertiesScan
+@SpringBootConfiguration
+@EnableAutoConfiguration
 public class DmtdServerApplication {
 
     private static final String LOGBACK_CONFIGURATION = "logback.configurationFile";

@@ -16,11 +16,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The DMTD chat model as a Spring AI provider: active with {@code spring.ai.model.chat=dmtd}, and when that
- * property is absent. Needs a {@link DmtdEngine} and a {@link ChatPromptEncoder} bean.
+ * property is absent. Needs a {@link DmtdEngine} and a {@link ChatPromptEncoder} bean. Uses Spring AI's
+ * {@link ToolCallingManager} (its tool auto-configuration) where there is one, else a default of its own.
  */
 @AutoConfiguration(afterName = {
         "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
-        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration"})
+        "org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration",
+        "org.springframework.ai.model.tool.autoconfigure.ToolCallingAutoConfiguration"})
 @ConditionalOnClass(ChatModel.class)
 @ConditionalOnProperty(name = "spring.ai.model.chat", havingValue = DmtdChatModel.PROVIDER, matchIfMissing = true)
 @EnableConfigurationProperties({DmtdChatProperties.class, ResilienceProperties.class})

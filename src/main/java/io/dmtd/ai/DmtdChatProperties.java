@@ -20,7 +20,23 @@ public record DmtdChatProperties(
 
     public static final String PREFIX = "spring.ai.dmtd.chat";
 
-    /** Default options; null leaves the engine's neutral value. */
+    /**
+     * Default options; null leaves the engine's neutral value.
+     *
+     * @param model             model id reported in responses (unset: the served model's id; one model is served)
+     * @param temperature       sampling temperature; 0 is greedy
+     * @param topP              nucleus sampling: keep the smallest set of tokens whose probability reaches this
+     * @param topK              keep the k most likely tokens
+     * @param minP              drop tokens less likely than this fraction of the most likely one
+     * @param repetitionPenalty divide positive (multiply negative) logits of tokens already seen; 1 = off
+     * @param presencePenalty   subtracted from the logits of generated tokens; 0 = off
+     * @param frequencyPenalty  count times this subtracted from the logits of generated tokens; 0 = off
+     * @param maxTokens         tokens generated at most
+     * @param seed              random seed, for reproducible sampling
+     * @param tau               DMTD cycle length, 1 to the model's maximum (unset: the model's default)
+     * @param enableThinking    Qwen3 thinking; unset = the chat template's own default
+     * @param stop              stop strings
+     */
     public record Options(
             String model,
             @DefaultValue("0.7") Double temperature,

@@ -9,14 +9,18 @@ import io.dmtd.text.ChatTemplate;
 import io.dmtd.text.Tokenizer;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
  * The model folder, tokenizer, chat template and DMTD engine as beans, from {@link DmtdProperties}. Each bean backs
- * off when the application defines its own (tests use that to put a scripted engine in place).
+ * off when the application defines its own (tests use that to put a scripted engine in place). Like the chat model,
+ * active with {@code spring.ai.model.chat=dmtd} or without that property: an application that picks another provider
+ * loads no model.
  */
 @AutoConfiguration(before = DmtdChatAutoConfiguration.class)
+@ConditionalOnProperty(name = "spring.ai.model.chat", havingValue = DmtdChatModel.PROVIDER, matchIfMissing = true)
 @EnableConfigurationProperties(DmtdProperties.class)
 public class DmtdEngineAutoConfiguration {
 

@@ -12,7 +12,6 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.stereotype.Component;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
@@ -31,7 +30,6 @@ import java.util.Optional;
  * <p>Logging: a client error (4xx) is one DEBUG line, never a stack trace; a refusal by the server (503, 504)
  * one WARN line; an unexpected failure (500) is logged at ERROR with its trace by {@link ApiErrors}.
  */
-@Component
 @Order(-2)
 public final class ApiErrorWebExceptionHandler implements WebExceptionHandler {
 

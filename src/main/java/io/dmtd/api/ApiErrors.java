@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -22,7 +21,6 @@ import tools.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /** Maps failures to OpenAI-style errors; bad input is never a 500. */
-@Component
 public final class ApiErrors {
 
     private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);

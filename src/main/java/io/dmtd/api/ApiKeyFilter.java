@@ -3,11 +3,9 @@ package io.dmtd.api;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RequestNotPermitted;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -29,7 +27,6 @@ import java.util.List;
  * needs a key. The path tested is the one the router matches ({@code pathWithinApplication}), and
  * {@link CanonicalPathFilter} has already refused every spelling the router would read differently.
  */
-@Component
 public final class ApiKeyFilter implements WebFilter, Ordered {
 
     private static final String BEARER = "Bearer ";
@@ -42,8 +39,7 @@ public final class ApiKeyFilter implements WebFilter, Ordered {
 
     private final String actuatorBasePath;
 
-    public ApiKeyFilter(ApiProperties properties, ApiErrors errors,
-                        @Value("${management.endpoints.web.base-path:/actuator}") String actuatorBasePath) {
+    public ApiKeyFilter(ApiProperties properties, ApiErrors errors, String actuatorBasePath) {
         this.properties = properties;
         this.errors = errors;
         this.actuatorBasePath = actuatorBasePath.endsWith("/")

@@ -2,7 +2,6 @@ package io.dmtd.api;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -12,7 +11,6 @@ import reactor.core.publisher.Mono;
  * Reads an empty {@code Accept} header as an absent one (any media type). Left as it is, it makes the actuator's
  * Prometheus endpoint fail with a 500 (it finds no output format for it).
  */
-@Component
 public final class BlankAcceptFilter implements WebFilter, Ordered {
 
     @Override

@@ -13,7 +13,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
@@ -35,7 +34,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * later failures end the stream with an error event. Cancelling the response (a client that goes away)
  * cancels the generation.
  */
-@Component
 public final class ChatCompletionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ChatCompletionHandler.class);

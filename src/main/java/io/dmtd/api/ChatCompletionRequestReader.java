@@ -11,7 +11,6 @@ import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.definition.ToolDefinition;
-import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamLocation;
@@ -31,7 +30,6 @@ import java.util.regex.Pattern;
  * ({@code messages[1].role}, {@code temperature}, ...). Unknown fields are ignored, as OpenAI clients send
  * extras.
  */
-@Component
 public final class ChatCompletionRequestReader {
 
     private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");

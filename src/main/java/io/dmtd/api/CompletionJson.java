@@ -5,7 +5,6 @@ import io.dmtd.engine.GenerationStats;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.model.ChatResponse;
 import org.springframework.ai.chat.model.Generation;
-import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -13,7 +12,6 @@ import tools.jackson.databind.node.ObjectNode;
 import java.util.List;
 
 /** Writes chat completions, stream chunks and model lists in OpenAI's JSON shape, plus a {@code dmtd} object. */
-@Component
 public final class CompletionJson {
 
     private final JsonMapper json;

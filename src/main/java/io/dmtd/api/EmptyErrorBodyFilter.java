@@ -6,7 +6,6 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -17,7 +16,6 @@ import reactor.core.publisher.Mono;
  * Gives OpenAI's error body to an error a handler answered with a status alone, no exception and no body (the
  * actuator's 404 for an unknown health group, for one): every error the application answers has the same shape.
  */
-@Component
 public final class EmptyErrorBodyFilter implements WebFilter, Ordered {
 
     private final ApiErrors errors;

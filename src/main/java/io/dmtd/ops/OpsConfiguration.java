@@ -1,20 +1,17 @@
 package io.dmtd.ops;
 
-import io.dmtd.ai.ChatPromptEncoder;
 import io.dmtd.ai.EngineGuard;
 import io.dmtd.engine.DmtdEngine;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.availability.ApplicationAvailability;
-import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import java.time.Duration;
-
-/** Health, readiness, info, metrics and warm-up of the served model. */
+/**
+ * Health, info and metrics of the served model, where the application has the actuator (imported by
+ * {@link DmtdOpsAutoConfiguration}; warm-up and readiness are in {@link DmtdLifecycleAutoConfiguration}).
+ */
 @Configuration(proxyBeanMethods = false)
 public class OpsConfiguration {
 
@@ -32,18 +29,6 @@ public class OpsConfiguration {
             Gauge.builder("dmtd.circuit.open", guard, g -> ReadinessMonitor.refuses(g.circuitBreaker().getState()) ? 1 : 0)
                     .description("1 while the engine circuit breaker refuses calls").register(registry);
         };
-    }
-
-    @Bean
-    ModelWarmup modelWarmup(EngineGuard guard, ChatPromptEncoder encoder, WarmupProperties properties) {
-        return new ModelWarmup(guard, encoder, properties);
-    }
-
-    @Bean
-    ReadinessMonitor readinessMonitor(EngineGuard guard, ApplicationAvailability availability,
-                                      ApplicationEventPublisher publisher,
-                                      @Value("${dmtd.health.poll-interval:2s}") Duration pollInterval) {
-        return new ReadinessMonitor(guard, availability, publisher, pollInterval);
     }
 
     @Bean

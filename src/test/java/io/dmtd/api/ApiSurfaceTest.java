@@ -90,6 +90,16 @@ class ApiSurfaceTest {
     }
 
     @Test
+    void segmentsEndingInADotAre400InOpenAiShape() {
+        for (String path : List.of("/actuator/health/l/iveness..", "/actuator/health/liveness.", "/v1/models.",
+                "/v1./models")) {
+            RawHttp.Response response = http.send("GET", path, KEY, null);
+            assertThat(response.status()).as(path + ": " + response).isEqualTo(400);
+            assertThat(response.isOpenAiError()).as(path + ": " + response).isTrue();
+        }
+    }
+
+    @Test
     void unknownPathsAre404InOpenAiShape() {
         for (String path : List.of("/V1/chat/completions", "/v1/completions", "/v2/models", "/", "/error",
                 "/v1/chat/completions/", "/actuator/nothing", "/actuator", "/actuator/health/nothing")) {
