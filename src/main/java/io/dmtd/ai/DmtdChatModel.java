@@ -1,6 +1,7 @@
 package io.dmtd.ai;
 
 import io.dmtd.engine.EngineInfo;
+import io.dmtd.engine.EngineOverloadedException;
 import io.dmtd.engine.FinishReason;
 import io.dmtd.engine.GenerationChunk;
 import io.dmtd.engine.GenerationRequest;
@@ -10,6 +11,7 @@ import io.dmtd.structured.Grammar;
 import io.dmtd.structured.GrammarCache;
 import io.dmtd.structured.SchemaCompiler;
 import io.dmtd.structured.UnsupportedSchemaException;
+import io.dmtd.text.PromptText;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -32,6 +34,9 @@ import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.model.tool.ToolCallingManager;
 import org.springframework.ai.tool.definition.ToolDefinition;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.util.HashMap;
@@ -39,6 +44,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -56,8 +68,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * the opening follows the template's generation prompt (after its empty think block when thinking is off),
  * and a reasoning block the template opened is closed empty first. The choice holds for every request it
  * is set on, including the follow-up rounds of a tool-calling loop.
+ *
+ * <p>Rendering and tokenizing a prompt costs time in proportion to its size, so {@link #stream} does it on a
+ * small bounded pool ({@code tokenizer-threads}, {@code tokenizer-queue-capacity}), never on the subscriber's
+ * (say a Netty event-loop) thread; a full pool refuses the request as overload. A prompt with more bytes than
+ * the prompt-token limit can hold is refused before it is tokenized. {@link #call} is blocking by contract and
+ * prepares on the caller's thread. {@link #close} stops the pool.
  */
-public final class DmtdChatModel implements ChatModel {
+public final class DmtdChatModel implements ChatModel, AutoCloseable {
 
     /** Provider name in the {@code gen_ai.client.operation} observation. */
     public static final String PROVIDER = "dmtd";
@@ -86,6 +104,8 @@ public final class DmtdChatModel implements ChatModel {
     private final ChatModelObservationConvention observationConvention;
     /** Grammars of the response formats requests ask for, compiled once per schema. */
     private final GrammarCache grammars;
+    private final ThreadPoolExecutor promptPool;
+    private final Scheduler promptScheduler;
 
     public DmtdChatModel(EngineGuard guard, ChatPromptEncoder encoder, DmtdChatProperties properties,
                          ToolCallingManager toolCallingManager, ObservationRegistry observationRegistry,
@@ -99,6 +119,32 @@ public final class DmtdChatModel implements ChatModel {
         this.json = json;
         this.observationConvention = observationConvention != null ? observationConvention : DEFAULT_CONVENTION;
         this.grammars = new GrammarCache(new SchemaCompiler(json), GRAMMAR_CACHE_SIZE);
+        this.promptPool = promptPool(properties.tokenizerThreads(), properties.tokenizerQueueCapacity());
+        this.promptScheduler = Schedulers.fromExecutorService(promptPool, "dmtd-prompt");
+    }
+
+    /** Fixed threads, a bounded queue, and a refusal (not a wait) when both are taken. */
+    private static ThreadPoolExecutor promptPool(int threads, int queueCapacity) {
+        if (threads < 1 || queueCapacity < 0) {
+            throw new IllegalArgumentException(DmtdChatProperties.PREFIX + ".tokenizer-threads must be at least 1 and "
+                    + DmtdChatProperties.PREFIX + ".tokenizer-queue-capacity at least 0, were " + threads + " and "
+                    + queueCapacity);
+        }
+        AtomicInteger created = new AtomicInteger();
+        ThreadFactory factory = task -> {
+            Thread thread = new Thread(task, "dmtd-prompt-" + created.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+                queueCapacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queueCapacity), factory,
+                new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    @Override
+    public void close() {
+        promptScheduler.dispose();
+        promptPool.shutdownNow();
     }
 
     @Override
@@ -125,7 +171,7 @@ public final class DmtdChatModel implements ChatModel {
                 .observe(() -> {
                     AtomicReference<ChatResponse> aggregated = new AtomicReference<>();
                     AtomicReference<Object> stats = new AtomicReference<>();
-                    Flux<ChatResponse> responses = generate(request).doOnNext(chunk -> {
+                    Flux<ChatResponse> responses = generate(Mono.fromCallable(() -> prepare(request))).doOnNext(chunk -> {
                         Object chunkStats = chunk.getMetadata().get(STATISTICS);
                         if (chunkStats != null) {
                             stats.set(chunkStats);
@@ -151,12 +197,16 @@ public final class DmtdChatModel implements ChatModel {
             Observation observation = ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
                     .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry);
             observation.parentObservation(contextView.getOrDefault(ObservationThreadLocalAccessor.KEY, null)).start();
-            Flux<ChatResponse> observed = generate(request)
-                    .doOnError(observation::error)
-                    .doFinally(signal -> observation.stop())
+            // The aggregator hands the observation the final usage and finish reason; the observation stops
+            // after that and before the subscriber sees the end (not in doFinally, which runs after it).
+            return new MessageAggregator().aggregate(generate(preparedOffTheCallerThread(request)), context::setResponse)
+                    .doOnComplete(observation::stop)
+                    .doOnError(error -> {
+                        observation.error(error);
+                        observation.stop();
+                    })
+                    .doOnCancel(observation::stop)
                     .contextWrite(ctx -> ctx.put(ObservationThreadLocalAccessor.KEY, observation));
-            // The aggregator hands the observation the final usage and finish reason.
-            return new MessageAggregator().aggregate(observed, context::setResponse);
         });
     }
 
@@ -164,9 +214,19 @@ public final class DmtdChatModel implements ChatModel {
         return prompt.mutate().chatOptions(DmtdChatOptions.merge(defaultOptions, prompt.getOptions())).build();
     }
 
-    private Flux<ChatResponse> generate(Prompt prompt) {
-        return Flux.defer(() -> {
-            Prepared prepared = prepare(prompt);
+    /** {@link #prepare} on the prompt pool; a full pool is an overload (429), as a full engine queue is. */
+    private Mono<Prepared> preparedOffTheCallerThread(Prompt prompt) {
+        return Mono.fromCallable(() -> prepare(prompt))
+                .subscribeOn(promptScheduler)
+                .onErrorMap(RejectedExecutionException.class, e -> {
+                    guard.refused(FailureKind.OVERLOADED);
+                    return new EngineOverloadedException("every prompt tokenizer is busy (" + promptPool.getMaximumPoolSize()
+                            + " threads, " + promptPool.getQueue().size() + " prompts waiting)", e);
+                });
+    }
+
+    private Flux<ChatResponse> generate(Mono<Prepared> preparation) {
+        return preparation.flatMapMany(prepared -> {
             GenerationRequest request = prepared.request();
             AssistantOutputParser parser = prepared.parser();
             StringBuilder reasoningSoFar = new StringBuilder();
@@ -200,18 +260,25 @@ public final class DmtdChatModel implements ChatModel {
             ToolChoice choice = options.getToolChoice() != null ? options.getToolChoice() : ToolChoice.AUTO;
             List<ToolDefinition> tools = choice.mode() == ToolChoice.Mode.NONE ? List.of()
                     : toolCallingManager.resolveToolDefinitions(options);
-            String rendered = encoder.render(prompt.getInstructions(), tools, options.getEnableThinking());
-            AssistantOutputParser parser = AssistantOutputParser.continuing(rendered, json,
+            PromptText rendered = encoder.render(prompt.getInstructions(), tools, options.getEnableThinking());
+            AssistantOutputParser parser = AssistantOutputParser.continuing(rendered.text(), json,
                     () -> "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24));
             Grammar grammar = grammar(options.getResponseFormat());
             if (choice.forcesCall()) {
-                rendered += parser.forceToolCall(forcedFunction(choice, tools));
+                rendered = rendered.append(parser.forceToolCall(forcedFunction(choice, tools)));
             } else if (grammar != null) {
-                rendered += parser.answerOnly();
+                rendered = rendered.append(parser.answerOnly());
+            }
+            EngineInfo info = guard.engine().info();
+            int promptLimit = promptLimit(info);
+            long bytes = rendered.utf8Length();
+            if (bytes > encoder.maxPromptBytes(promptLimit)) {
+                throw new PromptTooLongException("the prompt has " + bytes + " bytes" + withTools(tools)
+                        + ", more than " + promptLimit + " tokens can hold; this server accepts at most "
+                        + promptLimit + " prompt tokens" + contextOf(tools, info));
             }
             int[] promptTokens = encoder.tokenize(rendered);
-            EngineInfo info = guard.engine().info();
-            GenerationRequest request = toEngineRequest(promptTokens, options, info,
+            GenerationRequest request = toEngineRequest(promptTokens, tools, options, info,
                     choice.forcesCall() ? null : grammar);
             log.debug("request {}: {} prompt tokens, max {} new, tau {}", request.requestId(), promptTokens.length,
                     request.maxNewTokens(), request.tau());
@@ -266,13 +333,27 @@ public final class DmtdChatModel implements ChatModel {
         return function;
     }
 
-    private GenerationRequest toEngineRequest(int[] promptTokens, DmtdChatOptions options, EngineInfo info,
-                                              @Nullable Grammar grammar) {
-        int promptLimit = properties.maxPromptTokens() > 0 ? Math.min(properties.maxPromptTokens(), info.maxContext() - 1)
+    private int promptLimit(EngineInfo info) {
+        return properties.maxPromptTokens() > 0 ? Math.min(properties.maxPromptTokens(), info.maxContext() - 1)
                 : info.maxContext() - 1;
+    }
+
+    /** Tools put their instructions in the prompt: a refusal says so, as a small context may not hold one tool. */
+    private static String withTools(List<ToolDefinition> tools) {
+        return tools.isEmpty() ? "" : " with the instructions for its " + tools.size()
+                + (tools.size() == 1 ? " tool" : " tools");
+    }
+
+    private static String contextOf(List<ToolDefinition> tools, EngineInfo info) {
+        return tools.isEmpty() ? "" : " (the model's context holds " + info.maxContext() + " tokens)";
+    }
+
+    private GenerationRequest toEngineRequest(int[] promptTokens, List<ToolDefinition> tools, DmtdChatOptions options,
+                                              EngineInfo info, @Nullable Grammar grammar) {
+        int promptLimit = promptLimit(info);
         if (promptTokens.length > promptLimit) {
-            throw new PromptTooLongException("the prompt has " + promptTokens.length
-                    + " tokens; this server accepts at most " + promptLimit);
+            throw new PromptTooLongException("the prompt has " + promptTokens.length + " tokens" + withTools(tools)
+                    + "; this server accepts at most " + promptLimit + contextOf(tools, info));
         }
         Integer maxTokens = options.getMaxTokens();
         if (maxTokens != null && (maxTokens < 1 || maxTokens > properties.maxCompletionTokens())) {

@@ -11,12 +11,16 @@ import java.util.List;
  * @param options             defaults for every request; a prompt's own options replace them field by field
  * @param maxPromptTokens     longest prompt accepted (0 = the model's context minus one)
  * @param maxCompletionTokens largest {@code maxTokens} a request may ask for
+ * @param tokenizerThreads    threads that render and tokenize streamed requests' prompts, off the network threads
+ * @param tokenizerQueueCapacity prompts that may wait for one of those threads; beyond, requests get 429
  */
 @ConfigurationProperties(DmtdChatProperties.PREFIX)
 public record DmtdChatProperties(
         @DefaultValue Options options,
         @DefaultValue("0") int maxPromptTokens,
-        @DefaultValue("8192") int maxCompletionTokens) {
+        @DefaultValue("8192") int maxCompletionTokens,
+        @DefaultValue("2") int tokenizerThreads,
+        @DefaultValue("64") int tokenizerQueueCapacity) {
 
     public static final String PREFIX = "spring.ai.dmtd.chat";
 

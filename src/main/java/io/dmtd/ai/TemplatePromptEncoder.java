@@ -3,6 +3,7 @@ package io.dmtd.ai;
 import io.dmtd.text.ChatMessage;
 import io.dmtd.text.ChatTemplate;
 import io.dmtd.text.ChatTemplateOptions;
+import io.dmtd.text.PromptText;
 import io.dmtd.text.Tokenizer;
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.messages.Message;
@@ -16,7 +17,10 @@ import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 
-/** Spring AI messages -> the model's chat template (Jinjava) -> token ids, ending with the assistant turn's prompt. */
+/**
+ * Spring AI messages -> the model's chat template (Jinjava) -> token ids, ending with the assistant turn's prompt.
+ * Everything the messages and tools carry is content: a control token spelled there is tokenized as plain text.
+ */
 public final class TemplatePromptEncoder implements ChatPromptEncoder {
 
     private final ChatTemplate template;
@@ -28,19 +32,25 @@ public final class TemplatePromptEncoder implements ChatPromptEncoder {
     }
 
     @Override
-    public int[] tokenize(String text) {
-        return tokenizer.encode(text);
+    public int[] tokenize(PromptText prompt) {
+        return tokenizer.encode(prompt);
     }
 
     @Override
-    public String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
+    public long maxPromptBytes(int tokens) {
+        return tokenizer.maxBytesPerToken().isPresent() ? (long) tokens * tokenizer.maxBytesPerToken().getAsInt()
+                : Long.MAX_VALUE;
+    }
+
+    @Override
+    public PromptText render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         ChatTemplateOptions options = ChatTemplateOptions.forGeneration().withEnableThinking(enableThinking);
         if (!tools.isEmpty()) {
             options = options.withTools(tools.stream()
                     .map(t -> io.dmtd.text.ToolDefinition.fromJsonSchema(t.name(), t.description(), t.inputSchema()))
                     .toList());
         }
-        return template.render(toTemplateMessages(messages), options);
+        return template.render(toTemplateMessages(messages), options, tokenizer.controlTokens());
     }
 
     static List<ChatMessage> toTemplateMessages(List<Message> messages) {

@@ -87,11 +87,28 @@ public final class ChatTemplate {
         return eosToken;
     }
 
+    /** The prompt text, control-token spellings in content included as they are (see the other overload). */
     public String render(List<ChatMessage> messages, ChatTemplateOptions options) {
+        return render(messages, options, List.of()).text();
+    }
+
+    /**
+     * Renders the conversation and records where a message or tool string (content, reasoning, tool calls and
+     * their arguments, tool definitions: everything the client wrote) spells one of the control tokens: the
+     * tokenizer reads those spellings as plain text, so only the template's own text opens or closes a turn.
+     *
+     * @param controlTokens the tokenizer's special tokens ({@link Tokenizer#controlTokens()})
+     */
+    public PromptText render(List<ChatMessage> messages, ChatTemplateOptions options, List<String> controlTokens) {
+        Object messageValues = messages.stream().map(ChatTemplate::templateValue).toList();
+        Object toolValues = options.tools().stream().map(ToolDefinition::toTemplateValue).toList();
+        ControlTokenMarker marker = new ControlTokenMarker(controlTokens);
+        marker.scan(messageValues);
+        marker.scan(toolValues);
         Map<String, Object> variables = new HashMap<>(options.extraVariables());
-        variables.put("messages", messages.stream().map(ChatTemplate::templateValue).toList());
+        variables.put("messages", marker.mark(messageValues));
         if (!options.tools().isEmpty()) {
-            variables.put("tools", options.tools().stream().map(ToolDefinition::toTemplateValue).toList());
+            variables.put("tools", marker.mark(toolValues));
         }
         variables.put("add_generation_prompt", options.addGenerationPrompt());
         if (options.enableThinking() != null) {
@@ -118,7 +135,7 @@ public final class ChatTemplate {
         if (!fatal.isEmpty()) {
             throw failure(fatal);
         }
-        return result.getOutput();
+        return marker.unmark(result.getOutput());
     }
 
     private static ChatTemplateException failure(List<TemplateError> errors) {

@@ -4,6 +4,7 @@ import io.dmtd.engine.EngineOverloadedException;
 import io.dmtd.engine.EngineUnavailableException;
 import io.dmtd.engine.FinishReason;
 import io.dmtd.engine.GenerationStats;
+import io.dmtd.engine.PromptTooLongException;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
@@ -345,5 +346,70 @@ class DmtdChatModelTest {
     void chatClientStreams() {
         List<String> parts = ChatClient.create(model).prompt("Hi").stream().content().collectList().block();
         assertThat(String.join("", parts)).isEqualTo("Hello from DMTD");
+    }
+
+    private DmtdChatModel modelWith(Map<String, String> chatProperties) {
+        return new DmtdChatModel(guard, encoder,
+                bind(DmtdChatProperties.class, DmtdChatProperties.PREFIX, chatProperties),
+                ToolCallingManager.builder().build(), ObservationRegistry.NOOP, JsonMapper.shared(), null);
+    }
+
+    @Test
+    void streamingPreparesThePromptOnThePromptPoolAndCallOnTheCallersThread() {
+        model.stream(new Prompt("Hi")).blockLast(Duration.ofSeconds(5));
+        assertThat(encoder.lastTokenizingThread()).startsWith("dmtd-prompt-");
+        model.call(new Prompt("Hi"));
+        assertThat(encoder.lastTokenizingThread()).isEqualTo(Thread.currentThread().getName());
+    }
+
+    @Test
+    void aFullPromptPoolRefusesAsOverload() {
+        encoder.tokenizingTakes(Duration.ofMillis(600));
+        try (DmtdChatModel oneThread = modelWith(Map.of(
+                "spring.ai.dmtd.chat.tokenizer-threads", "1",
+                "spring.ai.dmtd.chat.tokenizer-queue-capacity", "1"))) {
+            var first = oneThread.stream(new Prompt("1")).collectList().toFuture();
+            var queued = oneThread.stream(new Prompt("2")).collectList().toFuture();
+            StepVerifier.create(oneThread.stream(new Prompt("3")))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(EngineOverloadedException.class)
+                            .hasMessageContaining("every prompt tokenizer is busy (1 threads, 1 prompts waiting)"))
+                    .verify(Duration.ofSeconds(5));
+            assertThat(first.join()).isNotEmpty();
+            assertThat(queued.join()).isNotEmpty();
+        } finally {
+            encoder.tokenizingTakes(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void aPromptWithMoreBytesThanTheTokenLimitCanHoldIsRefusedBeforeTokenizing() {
+        encoder.bytesPerTokenBound(2);
+        DmtdChatModel limited = modelWith(Map.of("spring.ai.dmtd.chat.max-prompt-tokens", "100"));
+        int tokenizedBefore = encoder.tokenizedCount();
+        StepVerifier.create(limited.stream(new Prompt("x".repeat(200))))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PromptTooLongException.class)
+                        .hasMessage("the prompt has 207 bytes, more than 100 tokens can hold; "
+                                + "this server accepts at most 100 prompt tokens"))
+                .verify(Duration.ofSeconds(5));
+        assertThat(encoder.tokenizedCount()).isEqualTo(tokenizedBefore);
+        // Under the bound it is tokenized and checked by its token count, as before.
+        assertThatThrownBy(() -> limited.call(new Prompt("x".repeat(95))))
+                .isInstanceOf(PromptTooLongException.class)
+                .hasMessage("the prompt has 102 tokens; this server accepts at most 100");
+        assertThat(encoder.tokenizedCount()).isEqualTo(tokenizedBefore + 1);
+    }
+
+    @Test
+    void aPromptTooLongWithItsToolsSaysTheToolsTakeRoom() {
+        DmtdChatModel limited = modelWith(Map.of("spring.ai.dmtd.chat.max-prompt-tokens", "20"));
+        Prompt withTool = new Prompt("Weather in Paris?",
+                DmtdChatOptions.builder().toolCallbacks(List.of(tool("get_weather"))).build());
+        assertThatThrownBy(() -> limited.call(withTool)).isInstanceOf(PromptTooLongException.class)
+                .hasMessage("the prompt has 42 tokens with the instructions for its 1 tool; this server accepts at "
+                        + "most 20 (the model's context holds 4096 tokens)");
+        encoder.bytesPerTokenBound(1);
+        assertThatThrownBy(() -> limited.call(withTool)).isInstanceOf(PromptTooLongException.class)
+                .hasMessage("the prompt has 42 bytes with the instructions for its 1 tool, more than 20 tokens can "
+                        + "hold; this server accepts at most 20 prompt tokens (the model's context holds 4096 tokens)");
     }
 }

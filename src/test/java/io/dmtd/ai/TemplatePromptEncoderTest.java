@@ -2,6 +2,7 @@ package io.dmtd.ai;
 
 import io.dmtd.engine.TinyModel;
 import io.dmtd.text.ChatTemplate;
+import io.dmtd.text.PromptText;
 import io.dmtd.text.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,11 +40,11 @@ class TemplatePromptEncoderTest {
     @Test
     void plainConversationEndsWithTheAssistantPrompt() {
         List<Message> messages = List.of(new SystemMessage("Be brief."), new UserMessage("Hi"));
-        assertThat(encoder.render(messages, List.of(), null)).isEqualTo(
+        assertThat(encoder.render(messages, List.of(), null).text()).isEqualTo(
                 "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
-        assertThat(encoder.render(messages, List.of(), false)).endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n");
+        assertThat(encoder.render(messages, List.of(), false).text()).endsWith("<|im_start|>assistant\n<think>\n\n</think>\n\n");
         int[] ids = encoder.encode(messages, List.of(), null);
-        assertThat(tokenizer.decode(ids)).isEqualTo(encoder.render(messages, List.of(), null));
+        assertThat(tokenizer.decode(ids)).isEqualTo(encoder.render(messages, List.of(), null).text());
         assertThat(ids[0]).isEqualTo(tokenizer.tokenId("<|im_start|>").orElseThrow());
     }
 
@@ -57,7 +58,7 @@ class TemplatePromptEncoderTest {
                         new AssistantMessage.ToolCall("call_1", "function", "weather", "{\"city\":\"Paris\"}"))).build(),
                 ToolResponseMessage.builder().responses(List.of(
                         new ToolResponseMessage.ToolResponse("call_1", "weather", "sunny"))).build());
-        String rendered = encoder.render(messages, List.of(weather), null);
+        String rendered = encoder.render(messages, List.of(weather), null).text();
         assertThat(rendered).contains("<tools>\n{\"type\": \"function\"").contains("\"name\": \"weather\"")
                 .contains("<tool_call>\n{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>")
                 .contains("<tool_response>\nsunny\n</tool_response>")
@@ -73,15 +74,15 @@ class TemplatePromptEncoderTest {
         List<Message> history = List.of(new UserMessage("Weather in Paris?"),
                 AssistantMessage.builder().content("").toolCalls(List.of(new AssistantMessage.ToolCall(
                         "call_1", "function", "weather", "{\"city\": \"Paris\"}"))).build());
-        String rendered = encoder.render(history, List.of(), null);
+        String rendered = encoder.render(history, List.of(), null).text();
         String named = continuing("").forceToolCall("weather");
         String unnamed = continuing("").forceToolCall(null);
         assertThat(rendered).contains("<|im_start|>assistant\n" + named + "{\"city\": \"Paris\"}}\n</tool_call>")
                 .contains("<|im_start|>assistant\n" + unnamed + "{\"name\": \"weather\"");
         // The forced opening is tokenized with the prompt: <tool_call> stays one special token.
-        String prompt = encoder.render(List.of(new UserMessage("Weather in Paris?")), List.of(), null) + named;
+        PromptText prompt = encoder.render(List.of(new UserMessage("Weather in Paris?")), List.of(), null).append(named);
         int[] ids = encoder.tokenize(prompt);
-        assertThat(tokenizer.decode(ids)).isEqualTo(prompt);
+        assertThat(tokenizer.decode(ids)).isEqualTo(prompt.text());
         assertThat(ids).contains(tokenizer.tokenId("<tool_call>").orElseThrow());
     }
 
@@ -100,16 +101,16 @@ class TemplatePromptEncoderTest {
     void theParserStartsInReasoningWhereTheGenerationPromptOpensIt() throws Exception {
         List<Message> messages = List.of(new UserMessage("Hi"));
         for (Boolean thinking : new Boolean[]{null, true, false}) {
-            assertThat(continuing(encoder.render(messages, List.of(), thinking)).inReasoning()).as("%s", thinking)
+            assertThat(continuing(encoder.render(messages, List.of(), thinking).text()).inReasoning()).as("%s", thinking)
                     .isFalse();
         }
         TemplatePromptEncoder thinkingEncoder = thinkingEncoder();
-        String opened = thinkingEncoder.render(messages, List.of(), true);
+        String opened = thinkingEncoder.render(messages, List.of(), true).text();
         assertThat(opened).endsWith("<|im_start|>assistant\n<think>\n");
         assertThat(continuing(opened).inReasoning()).isTrue();
-        assertThat(continuing(thinkingEncoder.render(messages, List.of(), false)).inReasoning()).isFalse();
+        assertThat(continuing(thinkingEncoder.render(messages, List.of(), false).text()).inReasoning()).isFalse();
         // A forced call closes the opened block empty: the prompt the template renders with thinking off.
         assertThat(opened + continuing(opened).forceToolCall(null))
-                .isEqualTo(encoder.render(messages, List.of(), false) + "<tool_call>\n");
+                .isEqualTo(encoder.render(messages, List.of(), false).text() + "<tool_call>\n");
     }
 }

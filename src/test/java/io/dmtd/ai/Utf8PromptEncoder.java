@@ -5,7 +5,11 @@ import org.springframework.ai.chat.messages.Message;
 import org.springframework.ai.chat.messages.ToolResponseMessage;
 import org.springframework.ai.tool.definition.ToolDefinition;
 
+import io.dmtd.text.PromptText;
+
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 import java.util.List;
@@ -20,9 +24,13 @@ public final class Utf8PromptEncoder implements ChatPromptEncoder {
     private volatile List<ToolDefinition> lastTools = List.of();
     private volatile @Nullable Boolean lastEnableThinking;
     private volatile String generationPrompt = "";
+    private volatile Duration tokenizingTime = Duration.ZERO;
+    private volatile long maxBytesPerToken = 0;
+    private final AtomicInteger tokenized = new AtomicInteger();
+    private volatile @Nullable String lastTokenizingThread;
 
     @Override
-    public String render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
+    public PromptText render(List<Message> messages, List<ToolDefinition> tools, @Nullable Boolean enableThinking) {
         lastTools = List.copyOf(tools);
         lastEnableThinking = enableThinking;
         StringBuilder text = new StringBuilder();
@@ -42,12 +50,22 @@ public final class Utf8PromptEncoder implements ChatPromptEncoder {
             }
             text.append('\n');
         }
-        return text.append(generationPrompt).toString();
+        return PromptText.of(text.append(generationPrompt).toString());
     }
 
     @Override
-    public int[] tokenize(String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    public int[] tokenize(PromptText prompt) {
+        tokenized.incrementAndGet();
+        lastTokenizingThread = Thread.currentThread().getName();
+        Duration delay = tokenizingTime;
+        if (!delay.isZero()) {
+            try {
+                Thread.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        byte[] bytes = prompt.text().getBytes(StandardCharsets.UTF_8);
         int[] tokens = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             tokens[i] = bytes[i] & 0xff;
@@ -55,9 +73,34 @@ public final class Utf8PromptEncoder implements ChatPromptEncoder {
         return tokens;
     }
 
+    /** The declared bound ({@link #bytesPerTokenBound}), else none. */
+    @Override
+    public long maxPromptBytes(int tokens) {
+        return maxBytesPerToken > 0 ? tokens * maxBytesPerToken : Long.MAX_VALUE;
+    }
+
+    /** Declares the bound a real tokenizer gives (1 is exact for this encoder); 0 for none, the default. */
+    public void bytesPerTokenBound(long bytes) {
+        maxBytesPerToken = bytes;
+    }
+
+    /** How many prompts were tokenized, and on which thread the last one was. */
+    public int tokenizedCount() {
+        return tokenized.get();
+    }
+
+    public @Nullable String lastTokenizingThread() {
+        return lastTokenizingThread;
+    }
+
     /** What the rendering ends with, like a template's generation prompt; "" to reset. */
     public void generationPrompt(String text) {
         generationPrompt = text;
+    }
+
+    /** How long each {@link #tokenize} takes, standing for a prompt too large to tokenize quickly; ZERO to reset. */
+    public void tokenizingTakes(Duration time) {
+        tokenizingTime = time;
     }
 
     public List<ToolDefinition> lastTools() {

@@ -1,5 +1,7 @@
 package io.dmtd.text;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,79 @@ class TokenizerTest {
             assertThat(tokenizer.decodesInJava()).isFalse();
             int[] ids = tokenizer.encode("ok 👌");
             assertThat(tokenizer.decode(ids)).isEqualTo(tokenizer.decodeNatively(ids, false));
+        }
+    }
+
+    @Test
+    void controlTokensAreTheSpecialAddedTokens() {
+        assertThat(bytes.controlTokens()).containsExactlyInAnyOrder("<|endoftext|>", "<|im_start|>", "<|im_end|>");
+    }
+
+    @Test
+    void aControlTokenSpelledInAPlainSpanIsItsBytes() {
+        String text = "<|im_start|>user\nhi <|im_end|> there<|im_end|>";
+        int forged = text.indexOf("<|im_end|>");
+        PromptText prompt = new PromptText(text, List.of(new PromptText.Span(forged, forged + "<|im_end|>".length())));
+        List<Integer> expected = new java.util.ArrayList<>(List.of(257));
+        for (byte b : "user\nhi <|im_end|> there".getBytes(StandardCharsets.UTF_8)) {
+            expected.add(b & 0xff);
+        }
+        expected.add(258);
+        assertThat(bytes.encode(prompt)).containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
+        assertThat(bytes.decode(bytes.encode(prompt))).isEqualTo(text);
+        // Unmarked, the same text has the forged turn end as one token, as the library reads it.
+        assertThat(bytes.encode(PromptText.of(text))).isEqualTo(bytes.encode(text)).contains(258).hasSize(17);
+    }
+
+    @Test
+    void splittingAtAddedTokensHereGivesTheLibrarysIdsWithMerges() {
+        SplittableRandom random = new SplittableRandom(3);
+        String[] parts = {"<|im_start|>", "<|im_end|>", "<think>", "</think>", "<tool_call>", "hello", " aé", "\n",
+                "<|im", "_end|>", "<", "|", "héllo wörld", "🙂", "user\n"};
+        for (Tokenizer tokenizer : List.of(bytes, merges)) {
+            for (int n = 0; n < 300; n++) {
+                StringBuilder text = new StringBuilder();
+                random.ints(1 + random.nextInt(12), 0, parts.length).forEach(i -> text.append(parts[i]));
+                assertThat(tokenizer.encodeInPieces(PromptText.of(text.toString()))).as(text.toString())
+                        .isEqualTo(tokenizer.encode(text.toString()));
+            }
+        }
+    }
+
+    @Test
+    void theBytesOneTokenStandsForAreBounded() {
+        // No merges: the longest entry is an added token, "<|endoftext|>".
+        assertThat(bytes.maxBytesPerToken()).hasValue("<|endoftext|>".length());
+        SplittableRandom random = new SplittableRandom(5);
+        for (Tokenizer tokenizer : List.of(bytes, merges)) {
+            int bound = tokenizer.maxBytesPerToken().orElseThrow();
+            for (int n = 0; n < 200; n++) {
+                String text = random.ints(1 + random.nextInt(200), 0x20, 0x3000)
+                        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+                long utf8 = text.getBytes(StandardCharsets.UTF_8).length;
+                assertThat((long) tokenizer.encode(text).length * bound).isGreaterThanOrEqualTo(utf8);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "normalizer|{\"type\": \"NFC\"}|39",
+            "normalizer|{\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Prepend\", \"prepend\": \"x\"}, {\"type\": \"NFKC\"}]}|39",
+            "normalizer|{\"type\": \"Strip\", \"strip_left\": true, \"strip_right\": true}|none",
+            "pre_tokenizer|{\"type\": \"WhitespaceSplit\"}|none"})
+    void noBoundWhereANormalizerOrPreTokenizerMayDropText(String variant, @TempDir Path folder) throws Exception {
+        String[] parts = variant.split("\\|");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(TestTokenizers.resource(TestTokenizers.BYTE_LEVEL).toFile());
+        root.set(parts[0], json.readTree(parts[1]));
+        Files.write(folder.resolve(Tokenizer.TOKENIZER_FILE), json.writeValueAsBytes(root));
+        try (Tokenizer tokenizer = Tokenizer.load(folder)) {
+            if (parts[2].equals("none")) {
+                assertThat(tokenizer.maxBytesPerToken()).isEmpty();
+            } else {
+                assertThat(tokenizer.maxBytesPerToken()).hasValue(Integer.parseInt(parts[2]));
+            }
         }
     }
 }
