@@ -8,11 +8,6 @@ import io.dmtd.ort.OrtSession;
 import io.dmtd.ort.OrtTensor;
 import io.dmtd.ort.SessionOptions;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * Read bandwidth of the memory the graphs run in, measured through ONNX Runtime: a one-node graph sums a large tensor
@@ -37,7 +32,8 @@ final class DeviceBandwidth {
             if (cuda) {
                 options.appendCuda(deviceId(graphs));
             }
-            try (OrtSession session = runtime.openSession(graph(cuda ? "fp16" : "fp32"), options)) {
+            try (OrtSession session = runtime.openSession(
+                    ProbeGraph.load("reduce-sum-" + (cuda ? "fp16" : "fp32") + ".onnx"), options)) {
                 OrtTensor input = cuda ? session.allocate(runtime.cudaMemory(deviceId(graphs)), type, elements)
                         : runtime.allocateHost(type, elements);
                 OrtTensor output = runtime.allocateHost(type);
@@ -46,14 +42,7 @@ final class DeviceBandwidth {
                         input.hostData().fill((byte) 0);
                     }
                     binding.bindInput("x", input).bindOutput("y", output);
-                    session.run(binding);
-                    long[] nanos = new long[trials];
-                    for (int t = 0; t < trials; t++) {
-                        long start = System.nanoTime();
-                        session.run(binding);
-                        nanos[t] = System.nanoTime() - start;
-                    }
-                    long best = Arrays.stream(nanos).min().orElseThrow();
+                    long best = ProbeGraph.fastestRunNanos(session, binding, trials);
                     return new MemoryBandwidth.Measurement(elements * type.byteSize() * 1e9 / best,
                             elements * type.byteSize(), 0, 1, trials);
                 } finally {
@@ -66,14 +55,5 @@ final class DeviceBandwidth {
 
     private static int deviceId(GraphSessions graphs) {
         return Integer.parseInt(graphs.device().substring("cuda:".length()));
-    }
-
-    private static byte[] graph(String dtype) {
-        String resource = "/bench/reduce-sum-" + dtype + ".onnx";
-        try (InputStream in = Objects.requireNonNull(DeviceBandwidth.class.getResourceAsStream(resource), resource)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + resource, e);
-        }
     }
 }

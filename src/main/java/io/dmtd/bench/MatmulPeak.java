@@ -8,11 +8,6 @@ import io.dmtd.ort.OrtSession;
 import io.dmtd.ort.OrtTensor;
 import io.dmtd.ort.SessionOptions;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
-import java.util.Objects;
 
 /**
  * Matrix-multiply throughput through ONNX Runtime, with the engine's thread count: a one-node MatMul of many rows
@@ -42,7 +37,7 @@ final class MatmulPeak {
                 options.intraOpThreads(threads);
             }
             options.configEntry("session.intra_op.allow_spinning", "0");
-            try (OrtSession session = runtime.openSession(graph(), options);
+            try (OrtSession session = runtime.openSession(ProbeGraph.load("matmul-fp32.onnx"), options);
                  OrtTensor a = runtime.allocateHost(ElementType.FLOAT, m, k);
                  OrtTensor b = runtime.allocateHost(ElementType.FLOAT, k, n);
                  OrtTensor c = runtime.allocateHost(ElementType.FLOAT, m, n);
@@ -50,14 +45,7 @@ final class MatmulPeak {
                 fill(a);
                 fill(b);
                 binding.bindInput("a", a).bindInput("b", b).bindOutput("c", c);
-                session.run(binding);
-                long[] nanos = new long[trials];
-                for (int t = 0; t < trials; t++) {
-                    long start = System.nanoTime();
-                    session.run(binding);
-                    nanos[t] = System.nanoTime() - start;
-                }
-                long best = Arrays.stream(nanos).min().orElseThrow();
+                long best = ProbeGraph.fastestRunNanos(session, binding, trials);
                 return new Measurement(2.0 * m * k * n * 1e9 / best, m, k, n, trials);
             }
         }
@@ -88,15 +76,6 @@ final class MatmulPeak {
         long count = data.byteSize() / Float.BYTES;
         for (long i = 0; i < count; i++) {
             data.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, ((i * 7919) % 97) / 97f - 0.5f);
-        }
-    }
-
-    private static byte[] graph() {
-        String resource = "/bench/matmul-fp32.onnx";
-        try (InputStream in = Objects.requireNonNull(MatmulPeak.class.getResourceAsStream(resource), resource)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + resource, e);
         }
     }
 }
